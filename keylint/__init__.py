@@ -1,0 +1,3 @@
+"""keylint: policy-as-code linter for Binance API keys."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,3 @@
+from keylint.cli import main
+
+main()

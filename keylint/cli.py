@@ -1,0 +1,197 @@
+"""The command line: parse options, wire the stages, return an exit code. Nothing else."""
+
+from __future__ import annotations
+
+import enum
+import os
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+
+from keylint import __version__
+from keylint.errors import KeylintError, UsageError
+from keylint.findings import Severity
+
+app = typer.Typer(
+    name="keylint",
+    help=(
+        "Policy-as-code linter for Binance API keys: declare in YAML what each key may do, "
+        "where it may be used from and how old it may get; keylint checks the files and "
+        "compares them with Binance."
+    ),
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+class OutputFormat(str, enum.Enum):
+    text = "text"
+    json = "json"
+    sarif = "sarif"
+    markdown = "markdown"
+    github = "github"
+
+
+class FailOn(str, enum.Enum):
+    error = "error"
+    warning = "warning"
+    info = "info"
+    never = "never"
+
+
+PathsArg = Annotated[
+    list[str] | None,
+    typer.Argument(
+        help="Policy files or folders (searched for *.yaml and *.yml). Default: policies/.",
+        show_default=False,
+    ),
+]
+FormatOpt = Annotated[OutputFormat, typer.Option("--format", "-f", help="Report format.")]
+OutputOpt = Annotated[
+    Path | None,
+    typer.Option("--output", "-o", help="Write the report to FILE (atomically) instead of stdout.",
+                 dir_okay=False, show_default=False),
+]
+FailOnOpt = Annotated[
+    FailOn, typer.Option("--fail-on", help="Exit 1 when a finding at or above this severity remains.")
+]
+NowOpt = Annotated[
+    str | None,
+    typer.Option("--now", help="The clock for date rules, ISO 8601 (e.g. 2026-11-24T09:00:00Z); "
+                 "for reproducible runs. Default: the current time.", show_default=False),
+]
+
+
+def version_callback(value: bool) -> None:
+    if value:
+        typer.echo(f"keylint {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: Annotated[
+        bool, typer.Option("--version", callback=version_callback, is_eager=True,
+                           help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """Policy-as-code linter for Binance API keys."""
+
+
+@app.command()
+def validate(
+    paths: PathsArg = None,
+    output_format: FormatOpt = OutputFormat.text,
+    output: OutputOpt = None,
+    fail_on: FailOnOpt = FailOn.error,
+    now: NowOpt = None,
+) -> None:
+    """Lint policy files offline: YAML, schema and static rules (fast; for pre-commit).
+
+    Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage error.
+    """
+    from keylint import engine
+
+    def run() -> int:
+        result = engine.validate(paths or ["policies"], now=parse_now(now),
+                                 fail_on=severity_threshold(fail_on))
+        emit(result, output_format, output)
+        return result.exit_code
+
+    raise typer.Exit(guarded(run))
+
+
+@app.command()
+def rules(
+    rule: Annotated[str | None, typer.Argument(help="A rule id (KL204) or name (ip-unusable).",
+                                                show_default=False)] = None,
+) -> None:
+    """List every rule, or explain one: what it checks, why it matters, an example, the fix."""
+    from keylint.rules import all_rules, get
+
+    def run() -> int:
+        if rule is None:
+            typer.echo(render_rule_list(all_rules()))
+        else:
+            typer.echo(render_rule(get(rule)))
+        return 0
+
+    raise typer.Exit(guarded(run))
+
+
+def render_rule_list(rules_: list) -> str:  # type: ignore[type-arg]
+    lines = [f"{'id':<6} {'name':<32} {'layer':<17} {'severity':<8} kind"]
+    for r in rules_:
+        kind = r.kind.value if r.implemented else f"{r.kind.value} (not implemented yet)"
+        lines.append(f"{r.id:<6} {r.name:<32} {r.layer.value:<17} {r.severity.value:<8} {kind}")
+    lines.append("")
+    lines.append("`keylint rules ID` explains one rule.")
+    return "\n".join(lines)
+
+
+def render_rule(r) -> str:  # type: ignore[no-untyped-def]
+    status = "" if r.implemented else "\nStatus: not implemented yet; no command reports it.\n"
+    head = (f"{r.id} {r.name}\n{'=' * len(r.id + ' ' + r.name)}\n"
+            f"Layer: {r.layer.value}   Severity: {r.severity.value}   Runs: {r.kind.value}\n{status}")
+    return head + "\n" + r.doc + "\n"
+
+
+def guarded(run: typer.Typer | object) -> int:  # type: ignore[type-arg]
+    """Run a command; a KeylintError is one plain line on stderr, never a traceback."""
+    try:
+        return run()  # type: ignore[operator,no-any-return]
+    except KeylintError as exc:
+        typer.echo(f"keylint: error: {exc}", err=True)
+        return exc.exit_code
+
+
+def parse_now(value: str | None) -> datetime:
+    if value is None:
+        return datetime.now(UTC).replace(microsecond=0)
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"--now {value!r} is not an ISO 8601 time (e.g. 2026-11-24T09:00:00Z)") from None
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+
+
+def severity_threshold(fail_on: FailOn) -> Severity | None:
+    return None if fail_on is FailOn.never else Severity(fail_on.value)
+
+
+def emit(result: object, output_format: OutputFormat, output: Path | None) -> None:
+    """Render the result and write it to stdout or, atomically, to --output."""
+    from keylint.output import write_atomic
+    from keylint.reporters import get_reporter
+
+    render = get_reporter(output_format.value)
+    if output is not None:
+        write_atomic(output, render(result, color=False))
+        return
+    text = render(result, color=use_color(sys.stdout))
+    sys.stdout.write(text)
+    sys.stdout.flush()
+
+
+def use_color(stream: object) -> bool:
+    """Colour only on a terminal, and never when NO_COLOR is set (no-color.org)."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("TERM") == "dumb":
+        return False
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
+def main() -> NoReturn:
+    """Console-script entry point."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.stderr.write("keylint: interrupted\n")
+        sys.exit(130)
+    sys.exit(0)  # pragma: no cover - app() always exits

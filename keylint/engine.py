@@ -1,0 +1,129 @@
+"""Run the rules: policy files in, a Result out. One file at a time, so memory stays flat."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from keylint.findings import Finding, Problem, Severity
+from keylint.policy.loader import PolicyFile, discover, load_policy_file
+from keylint.policy.model import KeyPolicy
+from keylint.policy.yamlload import Pos
+from keylint.result import FileReport, KeyReport, Result
+from keylint.rules import Context, Kind, Rule, all_rules, stamp
+
+
+def validate(paths: Sequence[str], *, now: datetime, fail_on: Severity | None) -> Result:
+    """`keylint validate`: load every policy file and run the static rules on every key."""
+    result = Result(command="validate", generated_at=now, fail_on=fail_on)
+    static_rules = [r for r in all_rules() if r.kind is Kind.STATIC and r.check is not None]
+    registry = _Registry()
+    for path in discover(paths):
+        policy_file = load_policy_file(path)
+        result.files.append(_report_file(policy_file, static_rules, registry, now))
+    return result
+
+
+class _Registry:
+    """Names and API-key variables seen so far across files, for KL003."""
+
+    def __init__(self) -> None:
+        self.names: dict[str, tuple[str, Pos]] = {}
+        self.envs: dict[str, tuple[str, str, Pos]] = {}
+
+    def duplicates(self, key: KeyPolicy) -> Iterable[Finding]:
+        first = self.names.get(key.name)
+        if first is not None:
+            yield stamp("KL003", Problem(
+                key.pos.line, key.pos.column,
+                f"key {key.name!r} is already declared at {first[0]}:{first[1].line}",
+                f"Rename this key or delete the out-of-date declaration ({first[0]}:{first[1].line}).",
+                subject="name"), file=key.file, key=key.name)
+        else:
+            self.names[key.name] = (key.file, key.pos)
+        if key.api_key_env:
+            seen = self.envs.get(key.api_key_env)
+            if seen is not None and seen[0] != key.name:
+                pos = key.at("api_key_env")
+                yield stamp("KL003", Problem(
+                    pos.line, pos.column,
+                    f"api_key_env {key.api_key_env} is also the API key of {seen[0]!r} "
+                    f"({seen[1]}:{seen[2].line}): two policies for one credential",
+                    f"Give each key its own environment variable, or merge the two declarations "
+                    f"({seen[1]}:{seen[2].line}).",
+                    subject=f"api_key_env:{key.api_key_env}"), file=key.file, key=key.name)
+            elif seen is None:
+                self.envs[key.api_key_env] = (key.name, key.file, key.at("api_key_env"))
+
+
+def _report_file(policy_file: PolicyFile, rules: list[Rule], registry: _Registry,
+                 now: datetime) -> FileReport:
+    report = FileReport(path=policy_file.path)
+    by_key: dict[str, list[Finding]] = {}
+    for finding in policy_file.findings:
+        if finding.key is None:
+            report.findings.append(finding)
+        else:
+            by_key.setdefault(finding.key, []).append(finding)
+    for key in policy_file.keys:
+        findings = [*registry.duplicates(key), *run_key_rules(key, rules, now)]
+        findings = apply_waivers(key, findings, {r.id for r in rules}, now)
+        report.keys.append(KeyReport(
+            name=key.name, file=key.file, line=key.pos.line, status="static", owner=key.owner,
+            findings=review_order(by_key.pop(key.name, []) + findings)))
+    for label, pos in policy_file.invalid_keys:
+        report.keys.append(KeyReport(
+            name=label, file=policy_file.path, line=pos.line, status="static",
+            error="the policy entry is invalid (KL002); its other rules did not run",
+            findings=review_order(by_key.pop(label, []))))
+    for leftovers in by_key.values():  # a finding naming a key no entry kept: still reported
+        report.findings.extend(leftovers)
+    report.keys.sort(key=lambda k: k.line)
+    return report
+
+
+def run_key_rules(key: KeyPolicy, rules: Iterable[Rule], now: datetime) -> list[Finding]:
+    """Every given rule on one key, stamped with the rule's identity."""
+    context = Context(key=key, now=now)
+    findings: list[Finding] = []
+    for rule in rules:
+        assert rule.check is not None
+        for problem in rule.check(context):
+            findings.append(stamp(rule.id, problem, file=key.file, key=key.name))
+    return findings
+
+
+def apply_waivers(key: KeyPolicy, findings: list[Finding], ran: set[str],
+                  now: datetime) -> list[Finding]:
+    """Mark waived findings, and add KL005/KL006 for expired and unused waivers."""
+    today = now.date()
+    out = list(findings)
+    for waiver in key.waivers:
+        if waiver.is_expired(today):
+            out.append(stamp("KL005", Problem(
+                waiver.expires_pos.line, waiver.expires_pos.column,
+                f"the waiver of {waiver.rule} expired on {waiver.expires.isoformat()} and waives "
+                "nothing any more",
+                f"Fix what {waiver.rule} reports and delete the waiver at {key.file}:"
+                f"{waiver.pos.line}, or extend `expires` with a fresh, reviewed reason.",
+                subject=waiver.rule, expected=f"expires after {today.isoformat()}",
+                actual=waiver.expires.isoformat()), file=key.file, key=key.name))
+            continue
+        matched = False
+        for index, finding in enumerate(out):
+            if finding.rule == waiver.rule and not finding.waived:
+                out[index] = dataclasses.replace(finding, waived=True, waiver_reason=waiver.reason)
+                matched = True
+        if not matched and waiver.rule in ran:
+            out.append(stamp("KL006", Problem(
+                waiver.pos.line, waiver.pos.column,
+                f"the waiver of {waiver.rule} matched no finding: the key no longer needs it",
+                f"Delete the waiver at {key.file}:{waiver.pos.line}.",
+                subject=waiver.rule), file=key.file, key=key.name))
+    return out
+
+
+def review_order(findings: Iterable[Finding]) -> list[Finding]:
+    """The order a person reviews a key in: policy, permission scope, IP binding, cleanup."""
+    return sorted(findings, key=lambda f: (f.layer.rank, f.line, f.column, f.rule, f.subject))

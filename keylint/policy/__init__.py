@@ -1,0 +1,1 @@
+"""Policy files: YAML with positions, schema validation, defaults, durations, IPs."""

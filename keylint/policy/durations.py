@@ -1,0 +1,48 @@
+"""Durations as policies write them: 36h, 90d, 12w, or ISO 8601 (P90D, PT36H, P12W, P1DT12H)."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+_SHORT = re.compile(r"^(\d{1,6})([hdw])$")
+_ISO = re.compile(
+    r"^P(?!$)(?:(?P<weeks>\d{1,6})W)?(?:(?P<days>\d{1,6})D)?"
+    r"(?:T(?=\d)(?:(?P<hours>\d{1,6})H)?(?:(?P<minutes>\d{1,6})M)?(?:(?P<seconds>\d{1,6})S)?)?$"
+)
+_UNITS = {"h": "hours", "d": "days", "w": "weeks"}
+
+# Shared with the policy schema so editors and the loader agree on what parses.
+PATTERN = r"^(\d{1,6}[hdw]|P(?!$)(\d{1,6}W)?(\d{1,6}D)?(T(?=\d)(\d{1,6}H)?(\d{1,6}M)?(\d{1,6}S)?)?)$"
+
+
+class DurationError(ValueError):
+    """A duration that keylint cannot read, with a message that says how to write it."""
+
+
+def parse_duration(text: str) -> timedelta:
+    """Parse a policy duration; months and years are refused as they have no fixed length."""
+    text = text.strip()
+    short = _SHORT.match(text)
+    if short:
+        value = timedelta(**{_UNITS[short.group(2)]: int(short.group(1))})
+    else:
+        iso = _ISO.match(text)
+        if iso is None:
+            if re.match(r"^P[^T]*[YM]", text):
+                raise DurationError(
+                    f"{text!r}: months and years have no fixed length; write days, e.g. 90d or P90D"
+                )
+            raise DurationError(f"{text!r} is not a duration; write e.g. 36h, 90d, 12w or P90D")
+        value = timedelta(**{unit: int(n) for unit, n in iso.groupdict().items() if n})
+    if value <= timedelta(0):
+        raise DurationError(f"{text!r} must be longer than zero")
+    return value
+
+
+def format_duration(value: timedelta) -> str:
+    """The shortest of keylint's own spellings for a duration (90d, 36h)."""
+    hours = int(value.total_seconds() // 3600)
+    if hours % 24 == 0:
+        return f"{hours // 24}d"
+    return f"{hours}h"

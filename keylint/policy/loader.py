@@ -1,0 +1,349 @@
+"""Find policy files, read each into keys (with positions) and located file problems.
+
+A bad file never stops the run: every problem becomes a KL001/KL002/KL004 finding and the
+keys that could still be read are kept.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from keylint.errors import UsageError
+from keylint.findings import Finding, Problem
+from keylint.policy import permissions as perms
+from keylint.policy.durations import DurationError, format_duration, parse_duration
+from keylint.policy.ips import IPError, parse_network
+from keylint.policy.model import DEFAULT_ROTATE_WARNING, KeyPolicy, MasterPolicy, TrustedIP, Waiver
+from keylint.policy.schema import dotted, schema_problems
+from keylint.policy.yamlload import MAX_FILE_BYTES, Document, Pos, YamlError, decode, parse
+from keylint.policy.yamlload import Path as DataPath
+from keylint.rules import Kind, stamp
+from keylint.secrets import find_secrets
+
+POLICY_SUFFIXES = (".yaml", ".yml")
+# Fields a key names for itself; everything else may come from `defaults`.
+_KEY_ONLY = ("name", "description", "api_name", "api_key_env", "secret_env", "private_key_env")
+
+
+@dataclass
+class PolicyFile:
+    """One policy file as read: its valid keys, the entries that were not, and its findings."""
+
+    path: str
+    keys: list[KeyPolicy] = field(default_factory=list)
+    invalid_keys: list[tuple[str, Pos]] = field(default_factory=list)
+    master: MasterPolicy | None = None
+    findings: list[Finding] = field(default_factory=list)
+
+
+def discover(paths: Sequence[str]) -> list[Path]:
+    """Policy files under the given files and folders, sorted; a missing path is a usage error."""
+    found: dict[str, Path] = {}
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            for candidate in _walk(path):
+                found.setdefault(str(candidate), candidate)
+        elif path.exists():
+            found.setdefault(str(path), path)
+        else:
+            raise UsageError(f"no such file or directory: {raw}")
+    return sorted(found.values(), key=lambda p: display_path(p))
+
+
+def _walk(root: Path) -> Iterator[Path]:
+    # followlinks=False: a symlink loop in a policies folder must not hang the hook.
+    for folder, dirs, files in os.walk(root, followlinks=False):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            if name.endswith(POLICY_SUFFIXES):
+                yield Path(folder) / name
+
+
+def display_path(path: Path) -> str:
+    """The path as reports show it: relative to the working directory when inside it, POSIX."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except (ValueError, OSError):
+        return path.as_posix()
+
+
+def load_policy_file(path: Path) -> PolicyFile:
+    """Read one policy file; never raises for anything wrong with the file itself."""
+    result = PolicyFile(path=display_path(path))
+    try:
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        result.findings.append(_file_finding(result.path, "KL001", Pos(1, 1), f"cannot read the file: {exc.strerror}"))
+        return result
+    _scan_secrets(result, raw)
+    try:
+        document = parse(decode(raw))
+    except YamlError as exc:
+        result.findings.append(_file_finding(result.path, "KL001", exc.pos, exc.message))
+        return result
+    _PolicyReader(result, document).read()
+    return result
+
+
+def _scan_secrets(result: PolicyFile, raw: bytes) -> None:
+    # Scans the text itself, comments included: a secret pasted into a comment leaks as well.
+    if len(raw) > MAX_FILE_BYTES or b"\x00" in raw:
+        return
+    text = raw.decode("utf-8", errors="replace")
+    for offset, kind in find_secrets(text):
+        line = text.count("\n", 0, offset) + 1
+        column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+        result.findings.append(
+            stamp(
+                "KL004",
+                Problem(
+                    line,
+                    column,
+                    f"this looks like {kind}; policy files hold only the NAMES of environment "
+                    "variables, never secret material (the value is not shown here)",
+                    "Remove the value from the file and from the repository history (git "
+                    "filter-repo or BFG), revoke the key in Binance's API Management, and put "
+                    "the name of the environment variable that holds it in `*_env` instead.",
+                    subject=f"line-{line}",
+                ),
+                file=result.path,
+                key=None,
+            )
+        )
+
+
+def _file_finding(file: str, rule_id: str, pos: Pos, message: str, *, key: str | None = None,
+                  subject: str = "", remediation: str | None = None) -> Finding:
+    hint = remediation or {
+        "KL001": "Fix the YAML at this line and column (a YAML-aware editor shows the same "
+        "error as you type), then run `keylint validate` on the file again.",
+        "KL002": "Edit the field at this position to match the policy format (SPEC §1; "
+        "schemas/policy.schema.json gives editors completion and checks).",
+    }[rule_id]
+    return stamp(rule_id, Problem(pos.line, pos.column, message, hint, subject=subject), file=file, key=key)
+
+
+class _PolicyReader:
+    """Turns one parsed document into keys, recording each problem where it stands."""
+
+    def __init__(self, result: PolicyFile, document: Document) -> None:
+        self.result = result
+        self.doc = document
+        self.invalid: set[int] = set()
+        self.file_invalid = False
+        self.reported: set[tuple[Pos, str]] = set()
+
+    def problem(self, rule_id: str, path: DataPath, message: str, *, key_level: bool = False) -> None:
+        pos = self.doc.key_pos.get(path) if key_level else None
+        pos = pos or self.doc.pos(path)
+        index = path[1] if len(path) > 1 and path[0] == "keys" and isinstance(path[1], int) else None
+        if index is None:
+            self.file_invalid = True
+        else:
+            self.invalid.add(index)
+        self.result.findings.append(
+            _file_finding(self.result.path, rule_id, pos, message, key=self.key_name(index),
+                          subject=dotted(path))
+        )
+
+    def key_name(self, index: int | None) -> str | None:
+        if index is None:
+            return None
+        entries = self.doc.data.get("keys") if isinstance(self.doc.data, dict) else None
+        if isinstance(entries, list) and index < len(entries) and isinstance(entries[index], dict):
+            name = entries[index].get("name")
+            return name if isinstance(name, str) else None
+        return None
+
+    def read(self) -> None:
+        data = self.doc.data
+        for dup in self.doc.problems:
+            index = dup.path[1] if dup.path[:1] == ("keys",) and len(dup.path) > 1 else None
+            self.result.findings.append(_file_finding(
+                self.result.path, "KL001", dup.pos, dup.message,
+                key=self.key_name(index if isinstance(index, int) else None),
+                subject=dotted(dup.path),
+                remediation=f"Keep one `{dup.path[-1]}:` entry, with the value you mean, and "
+                "delete the other: keylint and every other YAML tool read only one of them.",
+            ))
+        if data is None:
+            self.problem("KL002", (), "the file is empty; a policy file needs `version: 1` and `keys:`")
+            return
+        if not isinstance(data, dict):
+            self.problem("KL002", (), "a policy file is a mapping with `version: 1` and `keys:`, "
+                         f"not a {'list' if isinstance(data, list) else 'single value'}")
+            return
+        for item in schema_problems(data):
+            self.problem("KL002", item.path, item.message, key_level=item.key_level)
+        if self.file_invalid:
+            self.note_entries_unread()
+            return
+        defaults = data.get("defaults") or {}
+        self.result.master = self.read_master(data.get("master"))
+        for index, entry in enumerate(data.get("keys") or []):
+            if index not in self.invalid:
+                key = self.read_key(index, entry, defaults)
+                if key is not None:
+                    self.result.keys.append(key)
+                    continue
+            self.result.invalid_keys.append(self.entry_ref(index, entry))
+
+    def note_entries_unread(self) -> None:
+        entries = self.doc.data.get("keys") if isinstance(self.doc.data, dict) else None
+        if isinstance(entries, list):
+            self.result.invalid_keys = [self.entry_ref(i, e) for i, e in enumerate(entries)]
+
+    def entry_ref(self, index: int, entry: Any) -> tuple[str, Pos]:
+        name = entry.get("name") if isinstance(entry, dict) else None
+        label = name if isinstance(name, str) else f"keys[{index}]"
+        return label, self.doc.pos(("keys", index))
+
+    def read_master(self, master: Any) -> MasterPolicy | None:
+        if not isinstance(master, dict):
+            return None
+        return MasterPolicy(
+            file=self.result.path,
+            pos=self.doc.pos(("master",)),
+            api_key_env=master["api_key_env"],
+            secret_env=master.get("secret_env"),
+            private_key_env=master.get("private_key_env"),
+        )
+
+    def read_key(self, index: int, entry: dict[str, Any], defaults: dict[str, Any]) -> KeyPolicy | None:
+        base: DataPath = ("keys", index)
+        fields: dict[str, tuple[Any, DataPath]] = {
+            name: (value, ("defaults", name)) for name, value in defaults.items() if name not in _KEY_ONLY
+        }
+        fields.update({name: (value, (*base, name)) for name, value in entry.items()})
+        before = len(self.invalid)
+        where = {name: self.doc.pos(path) for name, (_, path) in fields.items()}
+
+        def value(name: str, default: Any = None) -> Any:
+            return fields[name][0] if name in fields else default
+
+        def path_of(name: str) -> DataPath:
+            return fields[name][1] if name in fields else base
+
+        permissions = self.read_permissions(value("permissions"), path_of("permissions"), index, where)
+        ips = self.read_ips(value("ips", []), path_of("ips"), index)
+        max_age = self.read_duration(value("max_age"), path_of("max_age"), index)
+        rotate_warning = self.read_duration(value("rotate_warning"), path_of("rotate_warning"), index)
+        ip_restrict = value("ip_restrict", True)
+        if "permissions" not in fields:
+            self.key_problem(index, base, "the key declares no `permissions:` (list every permission "
+                             "it should have, `[reading]` at the least: keylint denies the rest)")
+        if ips and ip_restrict is False:
+            self.key_problem(index, path_of("ip_restrict"), "`ips:` lists trusted IPs but "
+                             "`ip_restrict` is false; drop one of them")
+        if value("api_key_env") and not (value("secret_env") or value("private_key_env")):
+            self.key_problem(index, path_of("api_key_env"), "`api_key_env` needs `secret_env` (HMAC "
+                             "key) or `private_key_env` (Ed25519/RSA key) to sign requests")
+        if max_age and rotate_warning and rotate_warning >= max_age:
+            self.key_problem(index, path_of("rotate_warning"), f"rotate_warning "
+                             f"({format_duration(rotate_warning)}) must be shorter than max_age "
+                             f"({format_duration(max_age)})")
+        waivers = self.read_waivers(value("waivers", []), path_of("waivers"), index)
+        if len(self.invalid) > before or index in self.invalid:
+            return None
+        return KeyPolicy(
+            name=entry["name"],
+            file=self.result.path,
+            pos=self.doc.pos(base),
+            permissions=permissions,
+            ip_restrict=bool(ip_restrict) or bool(ips),
+            ips=ips,
+            max_age=max_age,
+            rotate_warning=rotate_warning or DEFAULT_ROTATE_WARNING,
+            status=value("status", "active"),
+            owner=value("owner"),
+            description=value("description"),
+            sub_account=value("sub_account"),
+            api_name=value("api_name"),
+            api_key_env=value("api_key_env"),
+            secret_env=value("secret_env"),
+            private_key_env=value("private_key_env"),
+            waivers=waivers,
+            where=where,
+        )
+
+    def key_problem(self, index: int, path: DataPath, message: str) -> None:
+        # A problem found while building key `index` makes that key unusable even when it stands
+        # in `defaults`; it is reported once, however many keys inherit it.
+        self.invalid.add(index)
+        message = f"{dotted(path)}: {message}"
+        pos = self.doc.pos(path)
+        if (pos, message) in self.reported:
+            return
+        self.reported.add((pos, message))
+        owner = self.key_name(index) if path[:1] == ("keys",) else None
+        self.result.findings.append(
+            _file_finding(self.result.path, "KL002", pos, message, key=owner, subject=dotted(path))
+        )
+
+    def read_permissions(self, names: Any, path: DataPath, index: int,
+                         where: dict[str, Pos]) -> tuple[str, ...]:
+        seen: list[str] = []
+        for i, name in enumerate(names or []):
+            canonical = perms.canonical(name)
+            if canonical is None:  # the schema already reported it
+                continue
+            if canonical in seen:
+                self.key_problem(index, (*path, i), f"permission {canonical!r} is listed twice "
+                                 f"({name!r} is another name for it)")
+                continue
+            seen.append(canonical)
+            where[f"permission:{canonical}"] = self.doc.value_pos.get((*path, i), self.doc.pos(path))
+        return tuple(seen)
+
+    def read_ips(self, entries: list[str], path: DataPath, index: int) -> tuple[TrustedIP, ...]:
+        ips: list[TrustedIP] = []
+        for i, text in enumerate(entries):
+            pos = self.doc.value_pos.get((*path, i), self.doc.pos(path))
+            try:
+                ips.append(TrustedIP(text, parse_network(text), pos))
+            except IPError as exc:
+                self.key_problem(index, (*path, i), str(exc))
+        return tuple(ips)
+
+    def read_duration(self, text: Any, path: DataPath, index: int) -> Any:
+        if text is None:
+            return None
+        try:
+            return parse_duration(str(text))
+        except DurationError as exc:
+            self.key_problem(index, path, str(exc))
+            return None
+
+    def read_waivers(self, entries: list[dict[str, Any]], path: DataPath, index: int) -> tuple[Waiver, ...]:
+        from keylint.rules import RULES, _load_all
+
+        _load_all()
+        waivers: list[Waiver] = []
+        for i, entry in enumerate(entries):
+            at = (*path, i)
+            rule_id = entry["rule"]
+            target = RULES.get(rule_id)
+            if target is None:
+                self.key_problem(index, (*at, "rule"), f"waiver names {rule_id}, which is no keylint "
+                                 "rule; `keylint rules` lists them")
+                continue
+            if target.kind is Kind.FILE:
+                self.key_problem(index, (*at, "rule"), f"{rule_id} ({target.name}) cannot be waived: "
+                                 "policy-file problems are fixed, not waived")
+                continue
+            try:
+                expires = date.fromisoformat(entry["expires"])
+            except ValueError:
+                self.key_problem(index, (*at, "expires"), f"expires: {entry['expires']!r} is not a "
+                                 "date (YYYY-MM-DD)")
+                continue
+            waivers.append(Waiver(rule_id, entry["reason"], expires, self.doc.pos(at),
+                                  self.doc.pos((*at, "expires"))))
+        return tuple(waivers)

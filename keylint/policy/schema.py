@@ -1,0 +1,158 @@
+"""The policy JSON Schema: compiled once, and its errors turned into located messages."""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from keylint.policy.durations import DurationError, parse_duration
+from keylint.policy.yamlload import Path as DataPath
+from keylint.secrets import looks_like_secret
+
+
+def schema_dir() -> Path:
+    """Where the JSON Schemas are: inside an installed wheel, or at the top of a checkout."""
+    packaged = Path(__file__).resolve().parent.parent / "schemas"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[2] / "schemas"
+
+
+@functools.cache
+def load_schema(name: str) -> dict[str, Any]:
+    with (schema_dir() / name).open(encoding="utf-8") as handle:
+        schema: dict[str, Any] = json.load(handle)
+    return schema
+
+
+@functools.cache
+def policy_validator() -> jsonschema.Draft202012Validator:
+    """Compiled once per process: building a validator costs more than using one."""
+    return jsonschema.Draft202012Validator(
+        load_schema("policy.schema.json"),
+        format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER,
+    )
+
+
+@dataclass(frozen=True)
+class SchemaProblem:
+    """One schema error: the data path it points at, and a message a person can act on."""
+
+    path: DataPath
+    message: str
+    key_level: bool = False  # point at the mapping key (an unexpected field) not the value
+
+
+def schema_problems(data: Any) -> Iterator[SchemaProblem]:
+    """Every schema error of a document, most specific first, with readable messages."""
+    errors = sorted(policy_validator().iter_errors(data), key=lambda e: list(e.absolute_path))
+    for error in errors:
+        yield from _describe(error)
+
+
+def dotted(path: DataPath) -> str:
+    """A JSON path as people write it: keys[2].permissions[0]."""
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(document)"
+
+
+def _describe(error: jsonschema.ValidationError) -> Iterator[SchemaProblem]:
+    path = tuple(error.absolute_path)
+    where = dotted(path)
+    instance = error.instance
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    if error.validator == "additionalProperties" and isinstance(instance, dict):
+        allowed = sorted(schema.get("properties", {}))
+        patterns = [re.compile(p) for p in schema.get("patternProperties", {})]
+        extras = {k for k in instance if k not in allowed and not any(p.search(k) for p in patterns)}
+        for extra in sorted(extras):
+            hint = difflib.get_close_matches(extra, allowed, n=1)
+            suggestion = f"; did you mean {hint[0]!r}?" if hint else f"; allowed: {', '.join(allowed)}"
+            place = f" in {where}" if path else " at the top level"
+            yield SchemaProblem(
+                (*path, extra), f"unknown field {extra!r}{place}{suggestion}", key_level=True
+            )
+        return
+    if error.validator == "required":
+        missing = error.message.split("'")[1] if "'" in error.message else error.message
+        yield SchemaProblem(path, f"{where} is missing the required field {missing!r}")
+        return
+    if error.validator == "enum" and isinstance(instance, str):
+        choices = [str(choice) for choice in error.validator_value]
+        hint = difflib.get_close_matches(instance, choices, n=1)
+        suggestion = f"; did you mean {hint[0]!r}?" if hint else ""
+        yield SchemaProblem(path, f"{where}: {instance!r} is not a known value{suggestion}")
+        return
+    if error.validator == "pattern" and path and path[-1] in ("max_age", "rotate_warning"):
+        try:
+            parse_duration(str(instance))
+        except DurationError as exc:
+            yield SchemaProblem(path, f"{where}: {exc}")
+            return
+    if error.validator == "pattern" and path and path[-1] == "name":
+        yield SchemaProblem(
+            path,
+            f"{where}: {_short(instance)} is not a valid key name; use lower-case letters, "
+            "digits, '.', '_' and '-', starting with a letter or digit",
+        )
+        return
+    if error.validator == "not" and isinstance(instance, dict):
+        yield SchemaProblem(
+            path,
+            f"{where} sets both secret_env and private_key_env; a key signs either with an "
+            "HMAC secret or with an Ed25519/RSA private key",
+        )
+        return
+    if error.validator == "type":
+        yield SchemaProblem(
+            path, f"{where}: expected {_type_name(error.validator_value)}, got {_short(instance)}"
+        )
+        return
+    if error.validator == "uniqueItems":
+        yield SchemaProblem(path, f"{where} lists the same entry twice")
+        return
+    if error.validator == "const":
+        yield SchemaProblem(
+            path, f"{where}: must be {error.validator_value!r}, got {_short(instance)}"
+        )
+        return
+    if error.validator == "pattern":
+        yield SchemaProblem(path, f"{where}: {_short(instance)} does not match {error.validator_value}")
+        return
+    if error.validator == "format":
+        yield SchemaProblem(path, f"{where}: {_short(instance)} is not a valid {error.validator_value}")
+        return
+    # jsonschema's own messages quote the whole value; the validator's name is enough here.
+    yield SchemaProblem(path, f"{where}: fails the schema's {error.validator!r} constraint")
+
+
+def _type_name(value: Any) -> str:
+    names = {"object": "a mapping", "array": "a list", "string": "a string",
+             "boolean": "true or false", "integer": "a whole number", "number": "a number"}
+    if isinstance(value, list):
+        return " or ".join(names.get(v, v) for v in value)
+    return names.get(value, str(value))
+
+
+def _short(value: Any) -> str:
+    """A value for a message, cut short: a schema error must not print a whole pasted blob."""
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str) and looks_like_secret(value):
+        return "a value that looks like a secret (not shown)"
+    text = repr(value)
+    return text if len(text) <= 32 else text[:29] + "..."

@@ -1,0 +1,42 @@
+"""`--format github`: GitHub Actions workflow commands, one annotation per finding."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from keylint.findings import Finding
+from keylint.reporters import verdict
+from keylint.result import Result
+
+_LEVEL = {"error": "error", "warning": "warning", "info": "notice"}
+
+
+def render(result: Result, **_: Any) -> str:
+    lines = [_annotation(finding) for finding in result.findings]
+    lines.append(f"keylint: {verdict(result)}")
+    return "\n".join(lines) + "\n"
+
+
+def _annotation(finding: Finding) -> str:
+    # A waived finding stays visible, but as a notice: it does not fail anything.
+    level = "notice" if finding.waived else _LEVEL[finding.severity.value]
+    title = f"{finding.rule} {finding.name}"
+    message = finding.message
+    if finding.waived:
+        title += " (waived)"
+        message = f"waived: {finding.waiver_reason}\n{message}"
+    if finding.key:
+        message = f"[{finding.key}] {message}"
+    message += f"\nfix: {finding.remediation}"
+    props = (f"file={_prop(finding.file)},line={finding.line},col={finding.column},"
+             f"title={_prop(title)}")
+    return f"::{level} {props}::{_data(message)}"
+
+
+def _data(text: str) -> str:
+    # The escaping GitHub's toolkit applies (actions/toolkit, command.ts escapeData).
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _prop(text: str) -> str:
+    return _data(text).replace(":", "%3A").replace(",", "%2C")

@@ -1,0 +1,88 @@
+"""`--format markdown`: a pull-request comment body a bot can post and later update."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from keylint.findings import Finding
+from keylint.reporters import verdict
+from keylint.result import KeyReport, Result
+
+# The hidden line a bot searches for to update its own comment instead of posting another.
+MARKER = "<!-- keylint-report -->"
+# GitHub refuses comments over 65,536 characters; keep room for the closing note.
+MAX_CHARS = 60_000
+_ICON = {"error": "❌", "warning": "⚠️", "info": "ℹ️"}
+
+
+def render(result: Result, **_: Any) -> str:
+    counts = result.counts()
+    icon = "❌" if result.exit_code == 1 else ("⚠️" if result.exit_code == 3 else "✅")
+    summary = result.summary
+    out = [
+        MARKER,
+        f"### {icon} keylint {result.command}: {verdict(result)}",
+        "",
+        "| keys | checked | unchecked | errors | warnings | info | waived |",
+        "|---:|---:|---:|---:|---:|---:|---:|",
+        f"| {summary['keys']} | {summary['checked']} | {summary['unchecked']} | {counts['error']} "
+        f"| {counts['warning']} | {counts['info']} | {counts['waived']} |",
+        "",
+    ]
+    clean: list[str] = []
+    for report in result.files:
+        file_findings = sorted(report.findings)
+        keys_with_findings = [k for k in report.keys if k.findings or k.status == "unchecked"]
+        clean.extend(f"`{k.name}` ({_cell(report.path)})" for k in report.keys
+                     if k not in keys_with_findings)
+        if not file_findings and not keys_with_findings:
+            continue
+        out.append(f"#### `{_cell(report.path)}`")
+        out.append("")
+        if file_findings:
+            out.extend(_table(file_findings))
+        for key in keys_with_findings:
+            out.extend(_key(key))
+    if clean:
+        out += ["<details><summary>Keys without findings "
+                f"({len(clean)})</summary>", "", ", ".join(clean), "", "</details>", ""]
+    if result.command == "validate":
+        out.append("<sub>Static rules only (`keylint validate`); live rules run in `keylint check`."
+                   "</sub>")
+    text = "\n".join(out).rstrip() + "\n"
+    if len(text) > MAX_CHARS:
+        cut = text.rfind("\n", 0, MAX_CHARS)
+        text = (text[:cut] + "\n\n**Report truncated** to fit a comment: run keylint with "
+                "`--format json` or see the job log for every finding.\n")
+    return text
+
+
+def _key(key: KeyReport) -> list[str]:
+    owner = f" — {_cell(key.owner)}" if key.owner else ""
+    lines = [f"**🔑 `{key.name}`**{owner}"]
+    if key.status == "unchecked":
+        lines.append(f"> unchecked: {_cell(key.error or '')}")
+    lines.append("")
+    if key.findings:
+        lines.extend(_table(key.findings))
+    return lines
+
+
+def _table(findings: list[Finding]) -> list[str]:
+    lines = ["| | rule | line | finding |", "|---|---|---:|---|"]
+    for f in findings:
+        icon = "💤" if f.waived else _ICON[f.severity.value]
+        message = _cell(f.message)
+        if f.waived:
+            message = f"~~{message}~~ waived: {_cell(f.waiver_reason or '')}"
+        lines.append(f"| {icon} | `{f.rule}` {f.name} | {f.line} | {message} |")
+    lines += ["", f"<details><summary>How to fix ({len(findings)})</summary>", ""]
+    lines += [f"- **{f.rule}** line {f.line}: {_cell(f.remediation)}" for f in findings]
+    lines += ["", "</details>", ""]
+    return lines
+
+
+def _cell(text: str) -> str:
+    """Text safe inside a table cell: no HTML, no pipe, no line break."""
+    return html.escape(text, quote=False).replace("|", "\\|").replace("\n", " ")

@@ -1,0 +1,107 @@
+"""`--format sarif`: SARIF 2.1.0 for GitHub code scanning and other SARIF viewers."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from keylint.findings import Finding
+from keylint.result import Result
+from keylint.rules import Rule, all_rules
+
+SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+INFORMATION_URI = "https://github.com/keylint/keylint"
+
+
+def render(result: Result, **_: Any) -> str:
+    rules = all_rules()
+    index = {rule.id: i for i, rule in enumerate(rules)}
+    log = {
+        "$schema": SCHEMA,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "keylint",
+                        "version": result.tool_version,
+                        "semanticVersion": result.tool_version,
+                        "informationUri": INFORMATION_URI,
+                        "rules": [_rule(rule) for rule in rules],
+                    }
+                },
+                "automationDetails": {"id": f"keylint/{result.command}/"},
+                "invocations": [_invocation(result)],
+                "results": [_result(f, index[f.rule]) for f in result.findings],
+                "columnKind": "unicodeCodePoints",
+            }
+        ],
+    }
+    return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
+
+
+def _rule(rule: Rule) -> dict[str, Any]:
+    help_text = rule.doc
+    status = "" if rule.implemented else " (not implemented yet: reported by no command)"
+    return {
+        "id": rule.id,
+        "name": rule.name,
+        "shortDescription": {"text": rule.summary},
+        "fullDescription": {"text": (rule.section("What it checks") or rule.summary) + status},
+        "help": {"text": help_text, "markdown": _help_markdown(rule)},
+        "defaultConfiguration": {"level": rule.severity.sarif_level},
+        "properties": {"tags": ["security", rule.layer.value, rule.kind.value]},
+    }
+
+
+def _help_markdown(rule: Rule) -> str:
+    parts = [f"**{rule.id} {rule.name}**: {rule.summary}"]
+    for heading in ("What it checks", "Why it matters", "Example", "Fix"):
+        body = rule.section(heading)
+        if not body:
+            continue
+        if heading == "Example":
+            body = "```yaml\n" + body + "\n```"
+        parts.append(f"### {heading}\n\n{body}")
+    return "\n\n".join(parts)
+
+
+def _invocation(result: Result) -> dict[str, Any]:
+    invocation: dict[str, Any] = {"executionSuccessful": True}
+    unchecked = [key for key in result.keys if key.status == "unchecked"]
+    if unchecked:
+        invocation["toolExecutionNotifications"] = [
+            {"level": "warning", "message": {"text": f"key {key.name!r} was not checked: {key.error}"},
+             "locations": [_location(key.file, key.line, 1)]}
+            for key in unchecked
+        ]
+    return invocation
+
+
+def _location(file: str, line: int, column: int) -> dict[str, Any]:
+    return {
+        "physicalLocation": {
+            "artifactLocation": {"uri": file},
+            "region": {"startLine": line, "startColumn": column},
+        }
+    }
+
+
+def _result(finding: Finding, rule_index: int) -> dict[str, Any]:
+    text = finding.message
+    if finding.key:
+        text = f"[{finding.key}] {text}"
+    entry: dict[str, Any] = {
+        "ruleId": finding.rule,
+        "ruleIndex": rule_index,
+        "level": finding.severity.sarif_level,
+        "message": {"text": f"{text}\nFix: {finding.remediation}"},
+        "locations": [_location(finding.file, finding.line, finding.column)],
+        "partialFingerprints": {"keylintFingerprint/v1": finding.fingerprint},
+        "properties": {"key": finding.key, "layer": finding.layer.value},
+    }
+    if finding.waived:
+        entry["suppressions"] = [
+            {"kind": "inSource", "status": "accepted", "justification": finding.waiver_reason or ""}
+        ]
+    return entry

@@ -1,0 +1,114 @@
+"""`--format text`: for a person at a terminal or reading a pre-commit log."""
+
+from __future__ import annotations
+
+import textwrap
+from typing import Any
+
+from keylint.findings import Finding, Layer
+from keylint.reporters import verdict
+from keylint.result import KeyReport, Result
+
+_STYLE = {
+    "error": "31;1",
+    "warning": "33;1",
+    "info": "36",
+    "dim": "2",
+    "bold": "1",
+    "ok": "32",
+    "file": "1;4",
+    "del": "31",
+    "add": "32",
+}
+_WIDTH = 100
+_INDENT = " " * 6
+
+
+class _Painter:
+    def __init__(self, color: bool) -> None:
+        self.color = color
+
+    def __call__(self, style: str, text: str) -> str:
+        return f"\x1b[{_STYLE[style]}m{text}\x1b[0m" if self.color else text
+
+
+def render(result: Result, *, color: bool = False, **_: Any) -> str:
+    paint = _Painter(color)
+    out: list[str] = []
+    for report in result.files:
+        out.append(paint("file", report.path))
+        for finding in sorted(report.findings):
+            out.extend(_finding(finding, paint, indent="  "))
+        for key in report.keys:
+            out.extend(_key(key, paint))
+        out.append("")
+    mark = paint("error", "✖") if result.exit_code else paint("ok", "✔")
+    out.append(f"{mark} {verdict(result)}")
+    unimplemented = _unimplemented_note(result)
+    if unimplemented:
+        out.append(paint("dim", unimplemented))
+    return "\n".join(out) + "\n"
+
+
+def _key(key: KeyReport, paint: _Painter) -> list[str]:
+    owner = f"  {paint('dim', key.owner)}" if key.owner else ""
+    status = ""
+    if key.status == "unchecked":
+        status = "  " + paint("warning", f"unchecked: {key.error}")
+    elif not key.findings and key.status in ("ok", "static"):
+        status = "  " + paint("ok", "✔")
+    elif key.error:
+        status = "  " + paint("dim", key.error)
+    lines = [f"  {paint('bold', key.name)}{owner}{status}"]
+    layer: Layer | None = None
+    for finding in key.findings:
+        if finding.layer is not layer:
+            layer = finding.layer
+            lines.append(f"    {paint('dim', layer.title)}")
+        lines.extend(_finding(finding, paint, indent="    "))
+    if key.unverifiable:
+        lines.append(f"    {paint('dim', 'not verifiable with these credentials: ' + ', '.join(key.unverifiable))}")
+    return lines
+
+
+def _finding(finding: Finding, paint: _Painter, *, indent: str) -> list[str]:
+    severity = finding.severity.value
+    label = paint("dim", f"{severity:<7}") if finding.waived else paint(severity, f"{severity:<7}")
+    position = f"{finding.line}:{finding.column}"
+    head = f"{indent}{position:>7}  {label}  {finding.rule} {finding.name}"
+    if finding.waived:
+        head += "  " + paint("dim", f"(waived: {finding.waiver_reason})")
+    body_indent = indent + _INDENT + "   "
+    lines = [head]
+    lines.extend(_wrap(finding.message, body_indent))
+    if finding.expected is not None and finding.actual is not None and finding.layer is not Layer.POLICY and _is_live(finding):
+        lines.append(body_indent + paint("del", f"- declared: {_show(finding.expected)}"))
+        lines.append(body_indent + paint("add", f"+ live:     {_show(finding.actual)}"))
+    lines.extend(_wrap("fix: " + finding.remediation, body_indent, style=paint, dim=True))
+    return lines
+
+
+def _is_live(finding: Finding) -> bool:
+    from keylint.rules import Kind, get
+
+    return get(finding.rule).kind is Kind.LIVE
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(v) for v in value) or "(none)"
+    return str(value)
+
+
+def _wrap(text: str, indent: str, *, style: _Painter | None = None, dim: bool = False) -> list[str]:
+    lines = textwrap.wrap(text, width=_WIDTH, initial_indent=indent, subsequent_indent=indent + "  ",
+                          break_on_hyphens=False, break_long_words=False)
+    if style is not None and dim:
+        return [style("dim", line) for line in lines]
+    return lines
+
+
+def _unimplemented_note(result: Result) -> str:
+    if result.command != "validate":
+        return ""
+    return "validate ran the static rules only; live rules need `keylint check`."

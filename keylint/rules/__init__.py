@@ -1,0 +1,132 @@
+"""The rule registry: every rule of SPEC §4, each a small unit with an id, a name and docs.
+
+A rule's docstring is its documentation (`keylint rules KL204`, SARIF help, Markdown), with
+the fixed headings What it checks / Why it matters / Example / Fix.
+"""
+
+from __future__ import annotations
+
+import enum
+import inspect
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from keylint.errors import UsageError
+from keylint.findings import Finding, Layer, Problem, Severity
+from keylint.policy.model import KeyPolicy
+
+
+class Kind(enum.Enum):
+    """When a rule can run: on the file alone, on a key's policy alone, or against live state."""
+
+    FILE = "file"  # produced while loading policy files (KL001-KL006)
+    STATIC = "static"  # a key's declaration alone; runs in `validate`
+    LIVE = "live"  # a key's declaration against its live state; runs in `check`
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a key rule sees: the key's policy, the run's clock and, for live rules, the state."""
+
+    key: KeyPolicy
+    now: datetime
+    live: Any = None
+
+
+Check = Callable[[Context], Iterable[Problem]]
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    name: str
+    layer: Layer
+    severity: Severity
+    kind: Kind
+    check: Check | None
+    doc: str
+
+    @property
+    def implemented(self) -> bool:
+        return self.kind is Kind.FILE or self.check is not None
+
+    @property
+    def summary(self) -> str:
+        return self.doc.strip().splitlines()[0].strip() if self.doc.strip() else self.name
+
+    def section(self, heading: str) -> str:
+        """One headed section of the docstring (What it checks, Why it matters, Example, Fix)."""
+        lines = self.doc.splitlines()
+        out: list[str] = []
+        inside = False
+        for line in lines:
+            if line.strip().endswith(":") and line.strip()[:-1] in _HEADINGS:
+                inside = line.strip()[:-1] == heading
+                continue
+            if inside:
+                out.append(line)
+        return inspect.cleandoc("\n".join(out)) if out else ""
+
+
+_HEADINGS = ("What it checks", "Why it matters", "Example", "Fix")
+
+RULES: dict[str, Rule] = {}
+
+
+def rule(
+    rule_id: str, name: str, layer: Layer, severity: Severity, *, kind: Kind, implemented: bool = True
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register the decorated function as a rule; its docstring becomes the rule's docs."""
+
+    def register(func: Callable[..., Any]) -> Callable[..., Any]:
+        if rule_id in RULES:
+            raise RuntimeError(f"rule id {rule_id} registered twice")
+        check = func if kind is not Kind.FILE and implemented else None
+        RULES[rule_id] = Rule(
+            rule_id, name, layer, severity, kind, check, inspect.cleandoc(func.__doc__ or "")
+        )
+        return func
+
+    return register
+
+
+def get(rule_id: str) -> Rule:
+    """The rule with this id (or name); a clear usage error for an unknown one."""
+    _load_all()
+    wanted = rule_id.strip()
+    for candidate in RULES.values():
+        if wanted.upper() == candidate.id or wanted.lower() == candidate.name:
+            return candidate
+    raise UsageError(f"no rule {rule_id!r}; `keylint rules` lists them all")
+
+
+def all_rules() -> list[Rule]:
+    _load_all()
+    return [RULES[rule_id] for rule_id in sorted(RULES)]
+
+
+def stamp(rule_id: str, problem: Problem, *, file: str, key: str | None) -> Finding:
+    """Turn what a rule (or the loader) yields into a finding carrying the rule's identity."""
+    found = RULES[rule_id]
+    return Finding(
+        line=problem.line,
+        column=problem.column,
+        rule=found.id,
+        name=found.name,
+        layer=found.layer,
+        severity=found.severity,
+        file=file,
+        key=key,
+        message=problem.message,
+        remediation=problem.remediation,
+        subject=problem.subject,
+        expected=problem.expected,
+        actual=problem.actual,
+    )
+
+
+def _load_all() -> None:
+    # Importing the layer modules registers their rules; done lazily to avoid import cycles.
+    from keylint.rules import cleanup, ip_binding, permission_scope, policy  # noqa: F401

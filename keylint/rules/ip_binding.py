@@ -1,0 +1,197 @@
+"""KL2xx: IP binding, the second thing to review on a key: where can it be used from?"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from keylint.findings import Layer, Problem, Severity
+from keylint.policy.ips import is_single_address, unusable_reason
+from keylint.policy.permissions import TRADING
+from keylint.rules import Context, Kind, rule
+
+MAX_TRUSTED_IPS = 30
+
+
+@rule("KL201", "ip-restriction-off", Layer.IP_BINDING, Severity.ERROR, kind=Kind.LIVE,
+      implemented=False)
+def ip_restriction_off(ctx: Context) -> None:
+    """Binance reports the key usable from any IP while the policy expects it bound.
+
+    What it checks:
+        `ipRestrict` of the live key when the policy's `ip_restrict` is true (the default).
+
+    Why it matters:
+        An unrestricted key works from any machine on the internet: whoever copies it can use
+        it, and Binance may lapse its trading permissions or delete it when idle.
+
+    Example:
+        policy: ips: [203.0.113.10]
+        live:   {"ipRestrict": false}
+        -> KL201
+
+    Fix:
+        In Binance's API Management choose 'Restrict access to trusted IPs only' and enter the
+        policy's `ips:`; for a sub-account key the master can do it with
+        POST /sapi/v2/sub-account/subAccountApi/ipRestriction (status=2, ipAddress=...).
+    """
+
+
+@rule("KL202", "ip-not-declared", Layer.IP_BINDING, Severity.ERROR, kind=Kind.LIVE,
+      implemented=False)
+def ip_not_declared(ctx: Context) -> None:
+    """Binance trusts an IP that lies outside every declared address and range.
+
+    What it checks:
+        Every entry of the key's live IP whitelist against the policy's `ips:` (addresses and
+        CIDR ranges, IPv4 and IPv6, compared normalised).
+
+    Why it matters:
+        Each trusted IP is a machine from which the key works; one nobody declared is a
+        machine nobody reviewed, often a decommissioned host whose address was reassigned.
+
+    Example:
+        policy: ips: [203.0.113.10]
+        live:   ipList: ["203.0.113.10", "192.0.2.99"]
+        -> KL202 192.0.2.99
+
+    Fix:
+        Remove the IP from the key in Binance (for a sub-account key:
+        DELETE /sapi/v1/sub-account/subAccountApi/ipRestriction/ipList), or declare it in `ips:`.
+    """
+
+
+@rule("KL203", "ip-missing", Layer.IP_BINDING, Severity.WARNING, kind=Kind.LIVE,
+      implemented=False)
+def ip_missing(ctx: Context) -> None:
+    """A declared single address is not on the key's live whitelist.
+
+    What it checks:
+        Every single address in `ips:` (not ranges, which declare what is allowed rather than
+        what must be present) against the live whitelist.
+
+    Why it matters:
+        Requests from that address are refused with -2015: the service behind it is broken
+        or about to be, or the policy lists a host that no longer exists.
+
+    Example:
+        policy: ips: [203.0.113.10, 203.0.113.11]
+        live:   ipList: ["203.0.113.10"]
+        -> KL203 203.0.113.11
+
+    Fix:
+        Add the address to the key's trusted IPs in Binance, or remove it from `ips:`.
+    """
+
+
+@rule("KL204", "ip-unusable", Layer.IP_BINDING, Severity.ERROR, kind=Kind.STATIC)
+def ip_unusable(ctx: Context) -> Iterator[Problem]:
+    """A declared IP or range is one Binance can never see a request from.
+
+    What it checks:
+        Every `ips:` entry for private (RFC 1918, RFC 4193, 100.64.0.0/10), loopback,
+        link-local, multicast, reserved or unspecified addresses, and for 0.0.0.0/0 and ::/0.
+        Documentation ranges (192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24, 2001:db8::/32)
+        are allowed, for examples. IPv4-mapped IPv6 addresses are judged as IPv4.
+
+    Why it matters:
+        Binance sees the public egress address of a request. A private address in the
+        whitelist binds the key to nothing that can ever call it, and /0 binds it to
+        everything: either way the declared binding is not a binding.
+
+    Example:
+        ips: [10.0.4.17]        # KL204: a private address (RFC 1918)
+
+    Fix:
+        Declare the public address the key's requests leave from (the NAT gateway's or the
+        egress proxy's), e.g. `curl -s https://checkip.amazonaws.com` on that host.
+    """
+    for trusted in ctx.key.ips:
+        why = unusable_reason(trusted.network)
+        if why is not None:
+            yield Problem(
+                trusted.pos.line,
+                trusted.pos.column,
+                f"{trusted.text} is {why}; Binance only ever sees a request's public egress address",
+                f"In {ctx.key.file}:{trusted.pos.line}, replace {trusted.text} with the public "
+                "address the key's requests leave from (the NAT gateway or egress proxy).",
+                subject=str(trusted.network),
+                expected="a public address or range",
+                actual=trusted.text,
+            )
+
+
+@rule("KL205", "trading-without-ip-binding", Layer.IP_BINDING, Severity.WARNING,
+      kind=Kind.STATIC)
+def trading_without_ip_binding(ctx: Context) -> Iterator[Problem]:
+    """A key that can trade is not bound to trusted IPs.
+
+    What it checks:
+        Keys whose `permissions:` list a trading permission (`spot_and_margin_trading`,
+        `futures`, `european_options`, `portfolio_margin_trading`, `fix_api_trade`) while
+        `ip_restrict` is false.
+
+    Why it matters:
+        Binance lapses Spot & Margin Trading on a key without trusted IPs 30 days after it is
+        enabled, so the bot stops trading one day without warning; and until then a leaked
+        key can trade from anywhere.
+
+    Example:
+        - name: mm-bot
+          permissions: [reading, spot_and_margin_trading]   # KL205
+          ip_restrict: false
+
+    Fix:
+        Bind the key to its egress IPs (`ips:` in the policy and in Binance), or, if it truly
+        cannot be (a venue that rotates IPs), add a waiver with a reason and an end date.
+    """
+    key = ctx.key
+    if key.ip_restrict or key.retired:
+        return
+    for permission in TRADING:
+        if permission in key.permissions:
+            pos = key.at(f"permission:{permission}", "permissions")
+            yield Problem(
+                pos.line,
+                pos.column,
+                f"`{permission}` is listed while `ip_restrict` is false: Binance lapses trading "
+                "on keys without trusted IPs after 30 days, and anyone holding the key can trade",
+                f"In {key.file}, set `ip_restrict: true` with the key's egress addresses under "
+                "`ips:` and restrict the key to them in Binance's API Management, or add a "
+                f"waiver for KL205 with a reason and an `expires` date.",
+                subject=permission,
+            )
+
+
+@rule("KL206", "too-many-ips", Layer.IP_BINDING, Severity.WARNING, kind=Kind.STATIC)
+def too_many_ips(ctx: Context) -> Iterator[Problem]:
+    """More single addresses are declared than the 30 Binance allows a key.
+
+    What it checks:
+        The number of single addresses (not ranges) in `ips:` against Binance's limit of 30
+        trusted IPs per key.
+
+    Why it matters:
+        The whitelist cannot hold them all, so the live key can never match its policy; and a
+        key used from more than 30 places is usually several keys' worth of blast radius.
+
+    Example:
+        ips: [203.0.113.1, 203.0.113.2, ..., 203.0.113.31]   # KL206: 31 addresses
+
+    Fix:
+        Route the key's requests through fewer egress addresses, or split the key per
+        service (one key per service is easier to rotate too).
+    """
+    singles = [ip for ip in ctx.key.ips if is_single_address(ip.network)]
+    if len(singles) > MAX_TRUSTED_IPS:
+        pos = ctx.key.at("ips")
+        yield Problem(
+            pos.line,
+            pos.column,
+            f"{len(singles)} single addresses are declared; Binance allows at most "
+            f"{MAX_TRUSTED_IPS} trusted IPs per key",
+            f"In {ctx.key.file}:{pos.line}, reduce `ips:` to at most {MAX_TRUSTED_IPS} addresses "
+            "(route through fewer egress IPs) or split the key per service.",
+            subject="ips",
+            expected=f"at most {MAX_TRUSTED_IPS}",
+            actual=len(singles),
+        )

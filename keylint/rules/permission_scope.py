@@ -1,0 +1,98 @@
+"""KL1xx: permission scope, the first thing to review on a key: what can it do?"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from keylint.findings import Layer, Problem, Severity
+from keylint.policy.permissions import MONEY_MOVING
+from keylint.rules import Context, Kind, rule
+
+
+@rule("KL101", "permission-not-declared", Layer.PERMISSION_SCOPE, Severity.ERROR, kind=Kind.LIVE,
+      implemented=False)
+def permission_not_declared(ctx: Context) -> None:
+    """Binance has a permission enabled that the policy does not list.
+
+    What it checks:
+        Every permission Binance reports as enabled for the key against the policy's
+        `permissions:`. Default deny: a permission field Binance adds later (any true
+        `enable*`/`permits*` field keylint does not know) counts as undeclared too.
+
+    Why it matters:
+        A key can do everything it is allowed to, whoever holds it. An undeclared withdrawal
+        or transfer permission is how a leaked trading key becomes a drained account.
+
+    Example:
+        policy: permissions: [reading, spot_and_margin_trading]
+        live:   {"enableReading": true, "enableSpotAndMarginTrading": true, "enableWithdrawals": true}
+        -> KL101 withdrawals
+
+    Fix:
+        Disable the permission in Binance (API Management -> Edit restrictions), or, if the key
+        needs it, add it to `permissions:` in the policy so that the change is reviewed.
+    """
+
+
+@rule("KL102", "permission-missing", Layer.PERMISSION_SCOPE, Severity.WARNING, kind=Kind.LIVE,
+      implemented=False)
+def permission_missing(ctx: Context) -> None:
+    """The policy lists a permission that Binance has disabled.
+
+    What it checks:
+        Every permission in `permissions:` against the key's live flags.
+
+    Why it matters:
+        Either the service using the key is about to fail, or the policy claims more than is
+        needed and should be tightened; both are worth a look.
+
+    Example:
+        policy: permissions: [reading, futures]
+        live:   {"enableReading": true, "enableFutures": false}
+        -> KL102 futures
+
+    Fix:
+        Remove the permission from the policy if the key does not need it; otherwise enable it
+        in Binance's API Management.
+    """
+
+
+@rule("KL103", "withdrawals-without-ip-binding", Layer.PERMISSION_SCOPE, Severity.ERROR,
+      kind=Kind.STATIC)
+def withdrawals_without_ip_binding(ctx: Context) -> Iterator[Problem]:
+    """A key that can move money out is not bound to trusted IPs.
+
+    What it checks:
+        Keys whose `permissions:` list `withdrawals`, `internal_transfer` or
+        `universal_transfer` while `ip_restrict` is false.
+
+    Why it matters:
+        Binance only enables withdrawals on IP-restricted keys, and a transfer-capable key
+        usable from anywhere is the most valuable thing an attacker can steal.
+
+    Example:
+        - name: treasury
+          permissions: [reading, withdrawals]   # KL103
+          ip_restrict: false
+
+    Fix:
+        Set `ip_restrict: true` with the `ips:` the key is used from (and restrict the key to
+        them in Binance), or remove the money-moving permission.
+    """
+    key = ctx.key
+    if key.ip_restrict or key.retired:
+        return
+    for permission in MONEY_MOVING:
+        if permission in key.permissions:
+            pos = key.at(f"permission:{permission}", "permissions")
+            yield Problem(
+                pos.line,
+                pos.column,
+                f"`{permission}` is listed while `ip_restrict` is false: a key that moves money "
+                "must be bound to trusted IPs",
+                f"In {key.file}, set `ip_restrict: true` and list the key's egress addresses "
+                f"under `ips:` (then in Binance: API Management -> Edit restrictions -> "
+                f"'Restrict access to trusted IPs only'), or remove `{permission}` from "
+                f"`permissions:` at line {pos.line}.",
+                subject=permission,
+            )

@@ -1,0 +1,148 @@
+"""KL0xx: problems of the policy files themselves, found while loading them (and waivers)."""
+
+from __future__ import annotations
+
+from keylint.findings import Layer, Severity
+from keylint.rules import Kind, rule
+
+
+@rule("KL001", "yaml-invalid", Layer.POLICY, Severity.ERROR, kind=Kind.FILE)
+def yaml_invalid() -> None:
+    """The file cannot be read as YAML.
+
+    What it checks:
+        That the file is text (UTF-8, or UTF-16 with a BOM), under the 2 MiB size limit, one
+        YAML document, free of duplicate mapping keys, of YAML tags that construct objects
+        (`!!python/object`) and of alias expansions past 200,000 nodes (a "billion laughs").
+
+    Why it matters:
+        A file keylint cannot read declares nothing: the keys in it would silently go
+        unchecked. Duplicate mapping keys are worse: YAML loaders keep one of the two values
+        and drop the other without a word, so a second `permissions:` can widen a key unseen.
+
+    Example:
+        permissions: [reading]
+        permissions: [reading, withdrawals]   # KL001: duplicate mapping key 'permissions'
+
+    Fix:
+        Correct the YAML at the reported line and column; keep one of any duplicated keys.
+    """
+
+
+@rule("KL002", "schema-violation", Layer.POLICY, Severity.ERROR, kind=Kind.FILE)
+def schema_violation() -> None:
+    """The file breaks the policy format.
+
+    What it checks:
+        The file against `schemas/policy.schema.json` (unknown or missing fields, wrong types,
+        unknown permission names, bad key names), then what a schema cannot say: durations,
+        IP addresses and CIDR ranges, waiver dates and rule ids, `ips` with
+        `ip_restrict: false`, `api_key_env` without a secret or private key, and
+        `rotate_warning` not shorter than `max_age`. Reported at the field's line and column
+        with its path (`keys[2].permissions[0]`).
+
+    Why it matters:
+        A misspelt field (`permisions:`) would otherwise be ignored, and the key checked
+        against a policy nobody wrote. A key entry with an error is left out of every other
+        check and reported as such, so the error cannot hide a drift.
+
+    Example:
+        keys:
+          - name: mm-bot
+            permisions: [reading]      # KL002: unknown field 'permisions'; did you mean 'permissions'?
+
+    Fix:
+        Edit the field as the message says. Point your editor at the schema for completion:
+        `# yaml-language-server: $schema=../schemas/policy.schema.json`.
+    """
+
+
+@rule("KL003", "duplicate-key", Layer.POLICY, Severity.ERROR, kind=Kind.FILE)
+def duplicate_key() -> None:
+    """A key name, or an API key's environment variable, is declared twice.
+
+    What it checks:
+        That each `name` is unique across ALL policy files checked together, and that no two
+        keys read their API key from the same `api_key_env`.
+
+    Why it matters:
+        Two declarations of one key are two policies for one credential: whichever is checked
+        second can contradict the first, and reports would name the wrong owner.
+
+    Example:
+        # policies/a.yaml            # policies/b.yaml
+        - name: mm-bot               - name: mm-bot      # KL003, reported on the second
+
+    Fix:
+        Rename one of the keys, or delete the declaration that is out of date.
+    """
+
+
+@rule("KL004", "secret-in-policy", Layer.POLICY, Severity.ERROR, kind=Kind.FILE)
+def secret_in_policy() -> None:
+    """A value in the file looks like secret material.
+
+    What it checks:
+        Every line of the file, comments included, for a 64-character mixed-case
+        alphanumeric token (the shape of a Binance API key or HMAC secret) and for PEM
+        private key blocks (`-----BEGIN PRIVATE KEY-----`). keylint never prints the value.
+
+    Why it matters:
+        Policy files live in repositories that many people and CI systems can read; a secret
+        committed there is leaked, whatever happens to the file afterwards.
+
+    Example:
+        secret_env: NhqPtmdSJYdKjVHjA7PZj4Mge3R5...   # KL004: the secret itself, not a NAME
+
+    Fix:
+        Remove the value, purge it from the repository history, revoke the key in Binance's
+        API Management, and name the environment variable that holds it instead
+        (`secret_env: BINANCE_MM_SECRET`).
+    """
+
+
+@rule("KL005", "waiver-expired", Layer.POLICY, Severity.WARNING, kind=Kind.FILE)
+def waiver_expired() -> None:
+    """A waiver's `expires` date has passed.
+
+    What it checks:
+        Each waiver's `expires` against the run's clock (`--now`, default now). An expired
+        waiver waives nothing: the findings it covered count again.
+
+    Why it matters:
+        Exceptions are granted for a time; one that outlives its reason becomes a permanent
+        hole nobody decided on.
+
+    Example:
+        waivers:
+          - rule: KL205
+            reason: "venue rotates egress IPs; INFRA-123"
+            expires: 2026-01-31      # KL005 once that day has passed
+
+    Fix:
+        Fix what the waiver covered and delete the waiver, or, if the exception still holds,
+        extend `expires` with a fresh reason reviewed by the key's owner.
+    """
+
+
+@rule("KL006", "waiver-unused", Layer.POLICY, Severity.INFO, kind=Kind.FILE)
+def waiver_unused() -> None:
+    """A waiver matched no finding although its rule ran.
+
+    What it checks:
+        Each unexpired waiver whose rule ran for the key and produced nothing to waive.
+        `validate` runs only static rules, so a waiver of a live rule is judged by `check`.
+
+    Why it matters:
+        A waiver with nothing to waive is stale: it would silently cover the next, unrelated
+        occurrence of the same problem.
+
+    Example:
+        - name: mm-bot
+          ips: [203.0.113.10]
+          waivers:
+            - {rule: KL205, reason: "...", expires: 2027-01-31}   # KL006: the key is IP-bound
+
+    Fix:
+        Delete the waiver.
+    """

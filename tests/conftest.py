@@ -1,0 +1,64 @@
+"""Fixtures shared by every test: no network but loopback, the CLI, fixed clocks, snapshots."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from keylint.cli import app
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLES = REPO / "examples" / "policies"
+# Every snapshot and example run uses this clock, so that dates in reports never drift.
+FIXED_NOW = "2026-11-24T09:00:00Z"
+
+
+def _is_loopback(address: object) -> bool:
+    if isinstance(address, tuple) and address:
+        host = address[0]
+        if host in ("localhost", ""):
+            return True
+        try:
+            return ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            return False
+    return True  # AF_UNIX paths and the like never leave the machine
+
+
+@pytest.fixture(autouse=True)
+def _loopback_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fail any test that tries to reach a non-loopback address (STYLE: tests stay on this host)."""
+    original = socket.socket.connect
+
+    def guarded_connect(self: socket.socket, address: object) -> object:
+        if not _is_loopback(address):
+            raise AssertionError(f"test tried to reach {address!r}; tests talk to loopback only")
+        return original(self, address)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket.socket, "connect", guarded_connect)
+
+
+@dataclass
+class Run:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def keylint(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
+    """Run the real CLI in-process: `keylint("validate", "x.yaml")` -> Run."""
+    runner = CliRunner()
+
+    def run(*args: str, env: dict[str, str] | None = None) -> Run:
+        result = runner.invoke(app, list(args), env=env, catch_exceptions=False)
+        return Run(result.exit_code, result.stdout, result.stderr)
+
+    monkeypatch.chdir(REPO)
+    yield run
