@@ -140,7 +140,8 @@ class _PolicyReader:
         self.file_invalid = False
         self.reported: set[tuple[Pos, str]] = set()
 
-    def problem(self, rule_id: str, path: DataPath, message: str, *, key_level: bool = False) -> None:
+    def problem(self, rule_id: str, path: DataPath, message: str, *, key_level: bool = False,
+                hint: str | None = None) -> None:
         pos = self.doc.key_pos.get(path) if key_level else None
         pos = pos or self.doc.pos(path)
         index = path[1] if len(path) > 1 and path[0] == "keys" and isinstance(path[1], int) else None
@@ -150,7 +151,7 @@ class _PolicyReader:
             self.invalid.add(index)
         self.result.findings.append(
             _file_finding(self.result.path, rule_id, pos, message, key=self.key_name(index),
-                          subject=dotted(path))
+                          subject=dotted(path), remediation=hint)
         )
 
     def key_name(self, index: int | None) -> str | None:
@@ -181,7 +182,7 @@ class _PolicyReader:
                          f"not a {'list' if isinstance(data, list) else 'single value'}")
             return
         for item in schema_problems(data):
-            self.problem("KL002", item.path, item.message, key_level=item.key_level)
+            self.problem("KL002", item.path, item.message, key_level=item.key_level, hint=item.hint)
         if self.file_invalid:
             self.note_entries_unread()
             return
@@ -223,7 +224,8 @@ class _PolicyReader:
         }
         fields.update({name: (value, (*base, name)) for name, value in entry.items()})
         before = len(self.invalid)
-        where = {name: self.doc.pos(path) for name, (_, path) in fields.items()}
+        # Fields are located at their `name:`, the line a person edits.
+        where = {name: self.doc.pos(path, prefer_key=True) for name, (_, path) in fields.items()}
 
         def value(name: str, default: Any = None) -> Any:
             return fields[name][0] if name in fields else default
@@ -273,7 +275,7 @@ class _PolicyReader:
             where=where,
         )
 
-    def key_problem(self, index: int, path: DataPath, message: str) -> None:
+    def key_problem(self, index: int, path: DataPath, message: str, hint: str | None = None) -> None:
         # A problem found while building key `index` makes that key unusable even when it stands
         # in `defaults`; it is reported once, however many keys inherit it.
         self.invalid.add(index)
@@ -284,7 +286,8 @@ class _PolicyReader:
         self.reported.add((pos, message))
         owner = self.key_name(index) if path[:1] == ("keys",) else None
         self.result.findings.append(
-            _file_finding(self.result.path, "KL002", pos, message, key=owner, subject=dotted(path))
+            _file_finding(self.result.path, "KL002", pos, message, key=owner, subject=dotted(path),
+                          remediation=hint)
         )
 
     def read_permissions(self, names: Any, path: DataPath, index: int,
@@ -309,7 +312,8 @@ class _PolicyReader:
             try:
                 ips.append(TrustedIP(text, parse_network(text), pos))
             except IPError as exc:
-                self.key_problem(index, (*path, i), str(exc))
+                self.key_problem(index, (*path, i), str(exc), "Write a single IPv4/IPv6 address "
+                                 "(203.0.113.10) or a range by its network address (198.51.100.0/28).")
         return tuple(ips)
 
     def read_duration(self, text: Any, path: DataPath, index: int) -> Any:
@@ -318,7 +322,8 @@ class _PolicyReader:
         try:
             return parse_duration(str(text))
         except DurationError as exc:
-            self.key_problem(index, path, str(exc))
+            self.key_problem(index, path, str(exc), "Write the duration as a number of hours, "
+                             "days or weeks (36h, 90d, 12w) or in ISO 8601 (P90D).")
             return None
 
     def read_waivers(self, entries: list[dict[str, Any]], path: DataPath, index: int) -> tuple[Waiver, ...]:

@@ -49,6 +49,7 @@ class SchemaProblem:
     path: DataPath
     message: str
     key_level: bool = False  # point at the mapping key (an unexpected field) not the value
+    hint: str | None = None  # a specific fix; the loader falls back to a general one
 
 
 def schema_problems(data: Any) -> Iterator[SchemaProblem]:
@@ -79,8 +80,11 @@ def _describe(error: jsonschema.ValidationError) -> Iterator[SchemaProblem]:
             hint = difflib.get_close_matches(extra, allowed, n=1)
             suggestion = f"; did you mean {hint[0]!r}?" if hint else f"; allowed: {', '.join(allowed)}"
             place = f" in {where}" if path else " at the top level"
+            fix = (f"Rename `{extra}` to `{hint[0]}`." if hint else
+                   f"Delete `{extra}`, or rename it to one of: {', '.join(allowed)}.")
             yield SchemaProblem(
-                (*path, extra), f"unknown field {extra!r}{place}{suggestion}", key_level=True
+                (*path, extra), f"unknown field {extra!r}{place}{suggestion}", key_level=True,
+                hint=fix,
             )
         return
     if error.validator == "required":
@@ -91,19 +95,24 @@ def _describe(error: jsonschema.ValidationError) -> Iterator[SchemaProblem]:
         choices = [str(choice) for choice in error.validator_value]
         hint = difflib.get_close_matches(instance, choices, n=1)
         suggestion = f"; did you mean {hint[0]!r}?" if hint else ""
-        yield SchemaProblem(path, f"{where}: {instance!r} is not a known value{suggestion}")
+        canonical = [c for c in choices if not c.startswith(("enable", "permits"))]
+        yield SchemaProblem(path, f"{where}: {_short(instance)} is not a known value{suggestion}",
+                            hint=f"Use one of: {', '.join(canonical)}.")
         return
     if error.validator == "pattern" and path and path[-1] in ("max_age", "rotate_warning"):
         try:
             parse_duration(str(instance))
         except DurationError as exc:
-            yield SchemaProblem(path, f"{where}: {exc}")
+            yield SchemaProblem(path, f"{where}: {exc}", hint="Write the duration as a number "
+                                "of hours, days or weeks (36h, 90d, 12w) or in ISO 8601 (P90D).")
             return
     if error.validator == "pattern" and path and path[-1] == "name":
         yield SchemaProblem(
             path,
             f"{where}: {_short(instance)} is not a valid key name; use lower-case letters, "
             "digits, '.', '_' and '-', starting with a letter or digit",
+            hint=f"Rename the key, e.g. to {_suggest_name(instance)!r}; names are unique across "
+            "all policy files.",
         )
         return
     if error.validator == "not" and isinstance(instance, dict):
@@ -134,6 +143,11 @@ def _describe(error: jsonschema.ValidationError) -> Iterator[SchemaProblem]:
         return
     # jsonschema's own messages quote the whole value; the validator's name is enough here.
     yield SchemaProblem(path, f"{where}: fails the schema's {error.validator!r} constraint")
+
+
+def _suggest_name(value: Any) -> str:
+    name = re.sub(r"[^a-z0-9._-]+", "-", str(value).lower()).strip("-._")
+    return name or "my-key"
 
 
 def _type_name(value: Any) -> str:

@@ -75,10 +75,13 @@ class Document:
     key_pos: dict[Path, Pos] = field(default_factory=dict)
     problems: list[YamlProblem] = field(default_factory=list)
 
-    def pos(self, path: Path) -> Pos:
-        """Where the mapping key of `path` stands, else its value, else the nearest parent."""
+    def pos(self, path: Path, *, prefer_key: bool = False) -> Pos:
+        """Where the value of `path` stands (or its mapping key), else the nearest parent's."""
         while True:
-            found = self.key_pos.get(path) or self.value_pos.get(path)
+            if prefer_key:
+                found = self.key_pos.get(path) or self.value_pos.get(path)
+            else:
+                found = self.value_pos.get(path) or self.key_pos.get(path)
             if found is not None or not path:
                 return found or Pos(1, 1)
             path = path[:-1]

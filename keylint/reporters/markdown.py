@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 from typing import Any
 
 from keylint.findings import Finding
@@ -85,4 +84,6 @@ def _table(findings: list[Finding]) -> list[str]:
 
 def _cell(text: str) -> str:
     """Text safe inside a table cell: no HTML, no pipe, no line break."""
-    return html.escape(text, quote=False).replace("|", "\\|").replace("\n", " ")
+    # Only `&` and `<` can start HTML; escaping `>` too would print `-&gt;` inside code spans.
+    text = text.replace("&", "&amp;").replace("<", "&lt;")
+    return text.replace("|", "\\|").replace("\n", " ")

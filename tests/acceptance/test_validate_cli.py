@@ -1,0 +1,163 @@
+"""`keylint validate` and `keylint rules` through the real CLI: formats, exit codes, files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from keylint import __version__
+from tests.conftest import FIXED_NOW, REPO
+
+DEMO = "examples/policies"
+
+
+def pinned(text: str) -> str:
+    """The report with the tool's version fixed, so a release does not rewrite every snapshot."""
+    return text.replace(__version__, "<version>")
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif", "markdown", "github"])
+def test_demo_report_snapshot(keylint, snapshot, fmt: str) -> None:
+    run = keylint("validate", DEMO, "--format", fmt, "--now", FIXED_NOW)
+    assert run.exit_code == 1
+    assert run.stderr == ""
+    assert pinned(run.stdout) == snapshot
+
+
+def test_json_report_matches_its_schema_and_the_spec(keylint) -> None:
+    run = keylint("validate", DEMO, "--format", "json", "--now", FIXED_NOW)
+    report = json.loads(run.stdout)
+    schema = json.loads((REPO / "schemas" / "report.schema.json").read_text())
+    jsonschema.Draft202012Validator(schema).validate(report)
+    assert report["generated_at"] == FIXED_NOW
+    assert {k["status"] for k in report["keys"]} == {"static"}
+    assert report["summary"]["keys"] == len(report["keys"])
+    counted = sum(report["summary"][s] for s in ("error", "warning", "info", "waived"))
+    assert counted == len(report["findings"])
+    fingerprints = [f["fingerprint"] for f in report["findings"]]
+    assert len(fingerprints) == len(set(fingerprints))
+
+
+def test_sarif_is_valid_sarif_2_1_0(keylint) -> None:
+    run = keylint("validate", DEMO, "--format", "sarif", "--now", FIXED_NOW)
+    log = json.loads(run.stdout)
+    schema = json.loads((REPO / "tests" / "data" / "sarif-schema-2.1.0.json").read_text())
+    jsonschema.Draft7Validator(schema).validate(log)
+    rules = log["runs"][0]["tool"]["driver"]["rules"]
+    assert len(rules) == 23 and all(r["help"]["text"] for r in rules)
+    waived = [r for r in log["runs"][0]["results"] if r.get("suppressions")]
+    assert [r["ruleId"] for r in waived] == ["KL205"]
+
+
+def test_fingerprints_survive_edits_elsewhere_in_the_file(keylint, tmp_path: Path) -> None:
+    source = (REPO / DEMO / "fleet.yaml").read_text()
+    (tmp_path / "fleet.yaml").write_text(source)
+    (tmp_path / "moved.yaml").write_text("# a new comment\n# and another\n" + source)
+
+    def prints(name: str) -> list[str]:
+        run = keylint("validate", str(tmp_path / name), "--format", "json", "--now", FIXED_NOW)
+        return [f["fingerprint"] for f in json.loads(run.stdout)["findings"]]
+
+    assert prints("fleet.yaml") == prints("moved.yaml")
+
+
+@pytest.mark.parametrize(("fail_on", "code"), [("error", 1), ("warning", 1), ("never", 0)])
+def test_fail_on_threshold(keylint, fail_on: str, code: int) -> None:
+    assert keylint("validate", DEMO, "--fail-on", fail_on, "--now", FIXED_NOW).exit_code == code
+
+
+def test_warnings_only_pass_at_default_threshold_and_fail_at_warning(keylint, tmp_path: Path) -> None:
+    (tmp_path / "p.yaml").write_text("version: 1\nkeys:\n  - name: a\n    permissions: [reading]\n"
+                                     "    ips: [203.0.113.1]\n")  # KL306 only (a warning)
+    assert keylint("validate", str(tmp_path)).exit_code == 0
+    assert keylint("validate", str(tmp_path), "--fail-on", "warning").exit_code == 1
+
+
+def test_missing_path_is_a_usage_error(keylint) -> None:
+    run = keylint("validate", "no/such/policies.yaml")
+    assert run.exit_code == 2
+    assert run.stderr == "keylint: error: no such file or directory: no/such/policies.yaml\n"
+    assert run.stdout == ""
+
+
+@pytest.mark.parametrize("args", [["--format", "xml"], ["--frobnicate"], ["--now", "yesterday"]])
+def test_bad_options_are_usage_errors(keylint, args: list[str]) -> None:
+    run = keylint("validate", DEMO, *args)
+    assert run.exit_code == 2
+    assert "Traceback" not in run.stdout + run.stderr
+
+
+def test_output_file_is_written_whole_and_stdout_stays_empty(keylint, tmp_path: Path) -> None:
+    target = tmp_path / "report.json"
+    run = keylint("validate", DEMO, "--format", "json", "--output", str(target), "--now", FIXED_NOW)
+    assert run.exit_code == 1 and run.stdout == ""
+    assert json.loads(target.read_text())["summary"]["keys"] > 0
+    assert [p.name for p in tmp_path.iterdir()] == ["report.json"]  # no temp file left behind
+
+
+def test_output_into_missing_folder_is_a_usage_error(keylint, tmp_path: Path) -> None:
+    run = keylint("validate", DEMO, "--output", str(tmp_path / "nope" / "r.txt"))
+    assert run.exit_code == 2 and "does not exist" in run.stderr
+
+
+def test_no_colour_when_piped_and_colour_on_a_terminal(monkeypatch) -> None:
+    from keylint.cli import use_color
+
+    class Tty:
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.setenv("TERM", "xterm")
+    assert use_color(Tty()) is True
+    assert use_color(object()) is False
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert use_color(Tty()) is False
+
+
+def test_text_colour_codes_only_when_asked() -> None:
+    from datetime import UTC, datetime
+
+    from keylint import engine
+    from keylint.findings import Severity
+    from keylint.reporters.text import render
+
+    result = engine.validate([str(REPO / DEMO)], now=datetime(2026, 11, 24, tzinfo=UTC),
+                             fail_on=Severity.ERROR)
+    assert "\x1b[" in render(result, color=True)
+    assert "\x1b[" not in render(result, color=False)
+
+
+def test_rules_lists_every_rule_and_says_which_are_not_built(keylint, snapshot) -> None:
+    run = keylint("rules")
+    assert run.exit_code == 0
+    assert run.stdout == snapshot
+    assert run.stdout.count("\nKL") == 23
+
+
+def test_rules_explains_one(keylint, snapshot) -> None:
+    run = keylint("rules", "KL204")
+    assert run.exit_code == 0
+    assert run.stdout == snapshot
+    assert keylint("rules", "ip-unusable").stdout == run.stdout
+
+
+def test_unknown_rule_is_a_usage_error(keylint) -> None:
+    run = keylint("rules", "KL999")
+    assert run.exit_code == 2 and "no rule 'KL999'" in run.stderr
+
+
+def test_validate_does_not_import_the_http_stack() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom keylint.cli import main\nsys.argv=['keylint','validate','policies']\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass\n"
+            "bad=[m for m in ('httpx','cryptography','keylint.binance') if m in sys.modules]\n"
+            "print('IMPORTED:' + ','.join(bad))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True,
+                         check=True).stdout
+    assert out.strip().splitlines()[-1] == "IMPORTED:", out
