@@ -3,26 +3,75 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
+import os
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime
+from pathlib import Path
+from typing import NamedTuple
 
 from keylint.findings import Finding, Problem, Severity
 from keylint.policy.loader import PolicyFile, discover, load_policy_file
 from keylint.policy.model import KeyPolicy
+from keylint.policy.schema import FAST_PATH_MIN_FILES
 from keylint.policy.yamlload import Pos
 from keylint.result import FileReport, KeyReport, Result
 from keylint.rules import Context, Kind, Rule, all_rules, stamp
 
 
+# Below this many files a process pool costs more than it saves (measured: benchmarks/).
+PARALLEL_MIN_FILES = 64
+
+
 def validate(paths: Sequence[str], *, now: datetime, fail_on: Severity | None) -> Result:
-    """`keylint validate`: load every policy file and run the static rules on every key."""
+    """`keylint validate`: load every policy file and run the static rules on every key.
+
+    Files are linted independently (in a process pool for large runs: YAML parsing is CPU
+    bound), then KL003 compares names across all of them in path order.
+    """
     result = Result(command="validate", generated_at=now, fail_on=fail_on)
-    static_rules = [r for r in all_rules() if r.kind is Kind.STATIC and r.check is not None]
+    files = discover(paths)
+    lint = functools.partial(lint_file, fast_schema=len(files) >= FAST_PATH_MIN_FILES, now=now)
+    workers = min(os.cpu_count() or 1, 4)
     registry = _Registry()
-    for path in discover(paths):
-        policy_file = load_policy_file(path)
-        result.files.append(_report_file(policy_file, static_rules, registry, now))
+    if len(files) >= PARALLEL_MIN_FILES and workers > 1:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            for report, identities in pool.map(lint, files, chunksize=32):
+                result.files.append(registry.add(report, identities))
+    else:
+        for report, identities in map(lint, files):
+            result.files.append(registry.add(report, identities))
     return result
+
+
+class KeyIdentity(NamedTuple):
+    """What KL003 compares across files: a key's name and API-key variable, and where."""
+
+    index: int  # the key's place in its FileReport
+    name: str
+    file: str
+    pos: Pos
+    api_key_env: str | None
+    env_pos: Pos
+
+
+def lint_file(path: Path, *, fast_schema: bool, now: datetime) -> tuple[FileReport, list[KeyIdentity]]:
+    """Load one policy file and run the static rules on its keys (everything but KL003)."""
+    policy_file = load_policy_file(path, fast_schema=fast_schema)
+    report = _report_file(policy_file, _static_rules(), now)
+    place = {(key.name, key.line): index for index, key in enumerate(report.keys)}
+    identities = [
+        KeyIdentity(place[key.name, key.pos.line], key.name, key.file, key.pos, key.api_key_env,
+                    key.at("api_key_env"))
+        for key in policy_file.keys
+    ]
+    return report, identities
+
+
+@functools.cache
+def _static_rules() -> list[Rule]:
+    return [r for r in all_rules() if r.kind is Kind.STATIC and r.check is not None]
 
 
 class _Registry:
@@ -32,7 +81,15 @@ class _Registry:
         self.names: dict[str, tuple[str, Pos]] = {}
         self.envs: dict[str, tuple[str, str, Pos]] = {}
 
-    def duplicates(self, key: KeyPolicy) -> Iterable[Finding]:
+    def add(self, report: FileReport, identities: list[KeyIdentity]) -> FileReport:
+        for ident in identities:
+            duplicates = list(self.duplicates(ident))
+            if duplicates:
+                key_report = report.keys[ident.index]
+                key_report.findings = review_order([*key_report.findings, *duplicates])
+        return report
+
+    def duplicates(self, key: KeyIdentity) -> Iterable[Finding]:
         first = self.names.get(key.name)
         if first is not None:
             yield stamp("KL003", Problem(
@@ -45,20 +102,18 @@ class _Registry:
         if key.api_key_env:
             seen = self.envs.get(key.api_key_env)
             if seen is not None and seen[0] != key.name:
-                pos = key.at("api_key_env")
                 yield stamp("KL003", Problem(
-                    pos.line, pos.column,
+                    key.env_pos.line, key.env_pos.column,
                     f"api_key_env {key.api_key_env} is also the API key of {seen[0]!r} "
                     f"({seen[1]}:{seen[2].line}): two policies for one credential",
                     f"Give each key its own environment variable, or merge the two declarations "
                     f"({seen[1]}:{seen[2].line}).",
                     subject=f"api_key_env:{key.api_key_env}"), file=key.file, key=key.name)
             elif seen is None:
-                self.envs[key.api_key_env] = (key.name, key.file, key.at("api_key_env"))
+                self.envs[key.api_key_env] = (key.name, key.file, key.env_pos)
 
 
-def _report_file(policy_file: PolicyFile, rules: list[Rule], registry: _Registry,
-                 now: datetime) -> FileReport:
+def _report_file(policy_file: PolicyFile, rules: list[Rule], now: datetime) -> FileReport:
     report = FileReport(path=policy_file.path)
     by_key: dict[str, list[Finding]] = {}
     for finding in policy_file.findings:
@@ -67,8 +122,7 @@ def _report_file(policy_file: PolicyFile, rules: list[Rule], registry: _Registry
         else:
             by_key.setdefault(finding.key, []).append(finding)
     for key in policy_file.keys:
-        findings = [*registry.duplicates(key), *run_key_rules(key, rules, now)]
-        findings = apply_waivers(key, findings, {r.id for r in rules}, now)
+        findings = apply_waivers(key, run_key_rules(key, rules, now), {r.id for r in rules}, now)
         report.keys.append(KeyReport(
             name=key.name, file=key.file, line=key.pos.line, status="static", owner=key.owner,
             findings=review_order(by_key.pop(key.name, []) + findings)))

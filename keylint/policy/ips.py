@@ -51,6 +51,11 @@ _UNUSABLE: list[tuple[Network, str]] = [
 ]
 
 
+_UNUSABLE_BOUNDS = [
+    (net.version, int(net.network_address), int(net.broadcast_address), why) for net, why in _UNUSABLE
+]
+
+
 def unusable_reason(network: Network) -> str | None:
     """Why Binance can never see a request from this address or range; None if it can."""
     if network.prefixlen == 0:
@@ -58,8 +63,10 @@ def unusable_reason(network: Network) -> str | None:
     if isinstance(network, IPv6Network) and network.network_address.ipv4_mapped is not None:
         mapped = network.network_address.ipv4_mapped
         network = ipaddress.ip_network(f"{mapped}/{max(network.prefixlen - 96, 0)}")
-    for bad, why in _UNUSABLE:
-        if network.version == bad.version and network.subnet_of(bad):  # type: ignore[arg-type]
+    # Integer bounds instead of ipaddress's subnet_of: this runs for every declared address.
+    first, last = int(network.network_address), int(network.broadcast_address)
+    for version, low, high, why in _UNUSABLE_BOUNDS:
+        if network.version == version and low <= first and last <= high:
             return why
     return None
 

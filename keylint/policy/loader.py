@@ -73,8 +73,11 @@ def display_path(path: Path) -> str:
         return path.as_posix()
 
 
-def load_policy_file(path: Path) -> PolicyFile:
-    """Read one policy file; never raises for anything wrong with the file itself."""
+def load_policy_file(path: Path, *, fast_schema: bool = False) -> PolicyFile:
+    """Read one policy file; never raises for anything wrong with the file itself.
+
+    `fast_schema` trades a one-off compile for faster schema checks: worth it for many files.
+    """
     result = PolicyFile(path=display_path(path))
     try:
         with path.open("rb") as handle:
@@ -88,7 +91,7 @@ def load_policy_file(path: Path) -> PolicyFile:
     except YamlError as exc:
         result.findings.append(_file_finding(result.path, "KL001", exc.pos, exc.message))
         return result
-    _PolicyReader(result, document).read()
+    _PolicyReader(result, document, fast_schema=fast_schema).read()
     return result
 
 
@@ -133,7 +136,8 @@ def _file_finding(file: str, rule_id: str, pos: Pos, message: str, *, key: str |
 class _PolicyReader:
     """Turns one parsed document into keys, recording each problem where it stands."""
 
-    def __init__(self, result: PolicyFile, document: Document) -> None:
+    def __init__(self, result: PolicyFile, document: Document, *, fast_schema: bool) -> None:
+        self.fast_schema = fast_schema
         self.result = result
         self.doc = document
         self.invalid: set[int] = set()
@@ -142,8 +146,7 @@ class _PolicyReader:
 
     def problem(self, rule_id: str, path: DataPath, message: str, *, key_level: bool = False,
                 hint: str | None = None) -> None:
-        pos = self.doc.key_pos.get(path) if key_level else None
-        pos = pos or self.doc.pos(path)
+        pos = self.doc.pos(path, prefer_key=key_level)
         index = path[1] if len(path) > 1 and path[0] == "keys" and isinstance(path[1], int) else None
         if index is None:
             self.file_invalid = True
@@ -181,7 +184,7 @@ class _PolicyReader:
             self.problem("KL002", (), "a policy file is a mapping with `version: 1` and `keys:`, "
                          f"not a {'list' if isinstance(data, list) else 'single value'}")
             return
-        for item in schema_problems(data):
+        for item in schema_problems(data, fast=self.fast_schema):
             self.problem("KL002", item.path, item.message, key_level=item.key_level, hint=item.hint)
         if self.file_invalid:
             self.note_entries_unread()
@@ -302,13 +305,13 @@ class _PolicyReader:
                                  f"({name!r} is another name for it)")
                 continue
             seen.append(canonical)
-            where[f"permission:{canonical}"] = self.doc.value_pos.get((*path, i), self.doc.pos(path))
+            where[f"permission:{canonical}"] = self.doc.pos((*path, i))
         return tuple(seen)
 
     def read_ips(self, entries: list[str], path: DataPath, index: int) -> tuple[TrustedIP, ...]:
         ips: list[TrustedIP] = []
         for i, text in enumerate(entries):
-            pos = self.doc.value_pos.get((*path, i), self.doc.pos(path))
+            pos = self.doc.pos((*path, i))
             try:
                 ips.append(TrustedIP(text, parse_network(text), pos))
             except IPError as exc:

@@ -42,6 +42,20 @@ def policy_validator() -> jsonschema.Draft202012Validator:
     )
 
 
+# Compiling the fast checker costs about what validating 20 files with jsonschema does.
+FAST_PATH_MIN_FILES = 20
+
+
+@functools.cache
+def fast_policy_check() -> Any:
+    """fastjsonschema's compiled checker: 5x faster than jsonschema on valid files, but it stops
+    at the first error and knows no draft 2020-12 (the schema uses only draft-07 keywords)."""
+    import fastjsonschema
+
+    draft7 = {**load_schema("policy.schema.json"), "$schema": "http://json-schema.org/draft-07/schema#"}
+    return fastjsonschema.compile(draft7)
+
+
 @dataclass(frozen=True)
 class SchemaProblem:
     """One schema error: the data path it points at, and a message a person can act on."""
@@ -52,8 +66,20 @@ class SchemaProblem:
     hint: str | None = None  # a specific fix; the loader falls back to a general one
 
 
-def schema_problems(data: Any) -> Iterator[SchemaProblem]:
-    """Every schema error of a document, most specific first, with readable messages."""
+def schema_problems(data: Any, *, fast: bool = False) -> Iterator[SchemaProblem]:
+    """Every schema error of a document, most specific first, with readable messages.
+
+    With `fast`, a valid document is confirmed by the compiled checker alone; only an invalid
+    one is walked by jsonschema, which reports every error with its path.
+    """
+    if fast:
+        import fastjsonschema
+
+        try:
+            fast_policy_check()(data)
+            return
+        except fastjsonschema.JsonSchemaValueException:
+            pass
     errors = sorted(policy_validator().iter_errors(data), key=lambda e: list(e.absolute_path))
     for error in errors:
         yield from _describe(error)

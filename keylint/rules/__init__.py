@@ -109,6 +109,8 @@ def all_rules() -> list[Rule]:
 
 def stamp(rule_id: str, problem: Problem, *, file: str, key: str | None) -> Finding:
     """Turn what a rule (or the loader) yields into a finding carrying the rule's identity."""
+    if rule_id not in RULES:
+        _load_all()
     found = RULES[rule_id]
     return Finding(
         line=problem.line,
