@@ -28,7 +28,7 @@ app = typer.Typer(
 )
 
 
-class OutputFormat(str, enum.Enum):
+class OutputFormat(enum.StrEnum):
     text = "text"
     json = "json"
     sarif = "sarif"
@@ -36,7 +36,7 @@ class OutputFormat(str, enum.Enum):
     github = "github"
 
 
-class FailOn(str, enum.Enum):
+class FailOn(enum.StrEnum):
     error = "error"
     warning = "warning"
     info = "info"
@@ -53,16 +53,26 @@ PathsArg = Annotated[
 FormatOpt = Annotated[OutputFormat, typer.Option("--format", "-f", help="Report format.")]
 OutputOpt = Annotated[
     Path | None,
-    typer.Option("--output", "-o", help="Write the report to FILE (atomically) instead of stdout.",
-                 dir_okay=False, show_default=False),
+    typer.Option(
+        "--output",
+        "-o",
+        help="Write the report to FILE (atomically) instead of stdout.",
+        dir_okay=False,
+        show_default=False,
+    ),
 ]
 FailOnOpt = Annotated[
-    FailOn, typer.Option("--fail-on", help="Exit 1 when a finding at or above this severity remains.")
+    FailOn,
+    typer.Option("--fail-on", help="Exit 1 when a finding at or above this severity remains."),
 ]
 NowOpt = Annotated[
     str | None,
-    typer.Option("--now", help="The clock for date rules, ISO 8601 (e.g. 2026-11-24T09:00:00Z); "
-                 "for reproducible runs. Default: the current time.", show_default=False),
+    typer.Option(
+        "--now",
+        help="The clock for date rules, ISO 8601 (e.g. 2026-11-24T09:00:00Z); "
+        "for reproducible runs. Default: the current time.",
+        show_default=False,
+    ),
 ]
 
 
@@ -75,8 +85,13 @@ def version_callback(value: bool) -> None:
 @app.callback()
 def main_options(
     version: Annotated[
-        bool, typer.Option("--version", callback=version_callback, is_eager=True,
-                           help="Print the version and exit.")
+        bool,
+        typer.Option(
+            "--version",
+            callback=version_callback,
+            is_eager=True,
+            help="Print the version and exit.",
+        ),
     ] = False,
 ) -> None:
     """Policy-as-code linter for Binance API keys."""
@@ -97,18 +112,97 @@ def validate(
     from keylint import engine
 
     def run() -> int:
-        result = engine.validate(paths or ["policies"], now=parse_now(now),
-                                 fail_on=severity_threshold(fail_on))
+        result = engine.validate(
+            paths or ["policies"], now=parse_now(now), fail_on=severity_threshold(fail_on)
+        )
         emit(result, output_format, output)
         return result.exit_code
 
     raise typer.Exit(guarded(run))
 
 
+BaseUrlOpt = Annotated[
+    str,
+    typer.Option(
+        "--base-url",
+        envvar="KEYLINT_BASE_URL",
+        help="Binance API address; keylint sends requests nowhere else.",
+    ),
+]
+ConcurrencyOpt = Annotated[
+    int, typer.Option("--concurrency", min=1, max=64, help="Requests in flight at once.")
+]
+TimeoutOpt = Annotated[
+    float,
+    typer.Option(
+        "--timeout",
+        min=1.0,
+        help="Seconds the whole fetch may take; keys not read "
+        "by then are reported unchecked, never waited on for hours.",
+    ),
+]
+
+
+@app.command()
+def fetch(
+    paths: PathsArg = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            dir_okay=False,
+            show_default=False,
+            help="State file to write (atomically). Default: stdout.",
+        ),
+    ] = None,
+    base_url: BaseUrlOpt = "https://api.binance.com",
+    concurrency: ConcurrencyOpt = 16,
+    timeout: TimeoutOpt = 60.0,
+) -> None:
+    """Read the live state of every declared key from Binance into a state file.
+
+    Credentials come only from the environment variables the policies name. The state file
+    holds no secret and no full API key, so `check --state FILE` can run where no credentials
+    are. Exit codes: 0 every key read, 3 some keys could not be read (listed on stderr),
+    2 usage error.
+    """
+
+    def run() -> int:
+        from keylint import engine
+        from keylint.live import fetch_state
+
+        declared = engine.declared_keys(paths or ["policies"])
+        outcome = fetch_state(
+            declared,
+            base_url=check_base_url(base_url),
+            concurrency=concurrency,
+            timeout=timeout,
+            output=output,
+        )
+        for line in outcome.messages:
+            typer.echo(f"keylint: {line}", err=True)
+        return outcome.exit_code
+
+    raise typer.Exit(guarded(run))
+
+
+def check_base_url(url: str) -> str:
+    """The API address, which must be an http(s) URL: it receives signed requests."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if parts.scheme not in ("https", "http") or not parts.netloc:
+        raise UsageError(f"--base-url {url!r} is not an http(s) URL (e.g. https://api.binance.com)")
+    return url.rstrip("/")
+
+
 @app.command()
 def rules(
-    rule: Annotated[str | None, typer.Argument(help="A rule id (KL204) or name (ip-unusable).",
-                                                show_default=False)] = None,
+    rule: Annotated[
+        str | None,
+        typer.Argument(help="A rule id (KL204) or name (ip-unusable).", show_default=False),
+    ] = None,
 ) -> None:
     """List every rule, or explain one: what it checks, why it matters, an example, the fix."""
     from keylint.rules import all_rules, get
@@ -135,8 +229,10 @@ def render_rule_list(rules_: list) -> str:  # type: ignore[type-arg]
 
 def render_rule(r) -> str:  # type: ignore[no-untyped-def]
     status = "" if r.implemented else "\nStatus: not implemented yet; no command reports it.\n"
-    head = (f"{r.id} {r.name}\n{'=' * len(r.id + ' ' + r.name)}\n"
-            f"Layer: {r.layer.value}   Severity: {r.severity.value}   Runs: {r.kind.value}\n{status}")
+    head = (
+        f"{r.id} {r.name}\n{'=' * len(r.id + ' ' + r.name)}\n"
+        f"Layer: {r.layer.value}   Severity: {r.severity.value}   Runs: {r.kind.value}\n{status}"
+    )
     return head + "\n" + r.doc + "\n"
 
 
@@ -155,7 +251,9 @@ def parse_now(value: str | None) -> datetime:
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError:
-        raise UsageError(f"--now {value!r} is not an ISO 8601 time (e.g. 2026-11-24T09:00:00Z)") from None
+        raise UsageError(
+            f"--now {value!r} is not an ISO 8601 time (e.g. 2026-11-24T09:00:00Z)"
+        ) from None
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 

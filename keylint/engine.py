@@ -13,12 +13,11 @@ from typing import NamedTuple
 
 from keylint.findings import Finding, Problem, Severity
 from keylint.policy.loader import PolicyFile, discover, load_policy_file
-from keylint.policy.model import KeyPolicy
+from keylint.policy.model import KeyPolicy, MasterPolicy
 from keylint.policy.schema import FAST_PATH_MIN_FILES
 from keylint.policy.yamlload import Pos
 from keylint.result import FileReport, KeyReport, Result
 from keylint.rules import Context, Kind, Rule, all_rules, stamp
-
 
 # Below this many files a process pool costs more than it saves (measured: benchmarks/).
 PARALLEL_MIN_FILES = 64
@@ -45,6 +44,39 @@ def validate(paths: Sequence[str], *, now: datetime, fail_on: Severity | None) -
     return result
 
 
+@dataclasses.dataclass
+class Declared:
+    """Every usable key of a set of policy files, for commands that read live state."""
+
+    keys: list[KeyPolicy]
+    master: MasterPolicy | None
+    skipped: list[str]  # why declared keys were left out: policy errors, duplicate names
+
+
+def declared_keys(paths: Sequence[str]) -> Declared:
+    """Load policy files for a live command: usable keys, the master, and what was left out."""
+    declared = Declared(keys=[], master=None, skipped=[])
+    seen: dict[str, str] = {}
+    for path in discover(paths):
+        policy_file = load_policy_file(path)
+        declared.master = declared.master or policy_file.master
+        for label, pos in policy_file.invalid_keys:
+            declared.skipped.append(
+                f"{policy_file.path}:{pos.line}: key {label!r} has policy errors "
+                "(`keylint validate` shows them)"
+            )
+        for key in policy_file.keys:
+            if key.name in seen:
+                declared.skipped.append(
+                    f"{key.file}:{key.pos.line}: key {key.name!r} is already declared in "
+                    f"{seen[key.name]} (KL003)"
+                )
+                continue
+            seen[key.name] = key.file
+            declared.keys.append(key)
+    return declared
+
+
 class KeyIdentity(NamedTuple):
     """What KL003 compares across files: a key's name and API-key variable, and where."""
 
@@ -56,14 +88,22 @@ class KeyIdentity(NamedTuple):
     env_pos: Pos
 
 
-def lint_file(path: Path, *, fast_schema: bool, now: datetime) -> tuple[FileReport, list[KeyIdentity]]:
+def lint_file(
+    path: Path, *, fast_schema: bool, now: datetime
+) -> tuple[FileReport, list[KeyIdentity]]:
     """Load one policy file and run the static rules on its keys (everything but KL003)."""
     policy_file = load_policy_file(path, fast_schema=fast_schema)
     report = _report_file(policy_file, _static_rules(), now)
     place = {(key.name, key.line): index for index, key in enumerate(report.keys)}
     identities = [
-        KeyIdentity(place[key.name, key.pos.line], key.name, key.file, key.pos, key.api_key_env,
-                    key.at("api_key_env"))
+        KeyIdentity(
+            place[key.name, key.pos.line],
+            key.name,
+            key.file,
+            key.pos,
+            key.api_key_env,
+            key.at("api_key_env"),
+        )
         for key in policy_file.keys
     ]
     return report, identities
@@ -92,23 +132,39 @@ class _Registry:
     def duplicates(self, key: KeyIdentity) -> Iterable[Finding]:
         first = self.names.get(key.name)
         if first is not None:
-            yield stamp("KL003", Problem(
-                key.pos.line, key.pos.column,
-                f"key {key.name!r} is already declared at {first[0]}:{first[1].line}",
-                f"Rename this key or delete the out-of-date declaration ({first[0]}:{first[1].line}).",
-                subject="name"), file=key.file, key=key.name)
+            yield stamp(
+                "KL003",
+                Problem(
+                    key.pos.line,
+                    key.pos.column,
+                    f"key {key.name!r} is already declared at {first[0]}:{first[1].line}",
+                    "Rename this key or delete the out-of-date declaration "
+                    f"({first[0]}:{first[1].line}).",
+                    subject="name",
+                ),
+                file=key.file,
+                key=key.name,
+            )
         else:
             self.names[key.name] = (key.file, key.pos)
         if key.api_key_env:
             seen = self.envs.get(key.api_key_env)
             if seen is not None and seen[0] != key.name:
-                yield stamp("KL003", Problem(
-                    key.env_pos.line, key.env_pos.column,
-                    f"api_key_env {key.api_key_env} is also the API key of {seen[0]!r} "
-                    f"({seen[1]}:{seen[2].line}): two policies for one credential",
-                    f"Give each key its own environment variable, or merge the two declarations "
-                    f"({seen[1]}:{seen[2].line}).",
-                    subject=f"api_key_env:{key.api_key_env}"), file=key.file, key=key.name)
+                yield stamp(
+                    "KL003",
+                    Problem(
+                        key.env_pos.line,
+                        key.env_pos.column,
+                        f"api_key_env {key.api_key_env} is also the API key of {seen[0]!r} "
+                        f"({seen[1]}:{seen[2].line}): two policies for one credential",
+                        "Give each key its own environment variable, or merge the two "
+                        "declarations "
+                        f"({seen[1]}:{seen[2].line}).",
+                        subject=f"api_key_env:{key.api_key_env}",
+                    ),
+                    file=key.file,
+                    key=key.name,
+                )
             elif seen is None:
                 self.envs[key.api_key_env] = (key.name, key.file, key.env_pos)
 
@@ -123,14 +179,27 @@ def _report_file(policy_file: PolicyFile, rules: list[Rule], now: datetime) -> F
             by_key.setdefault(finding.key, []).append(finding)
     for key in policy_file.keys:
         findings = apply_waivers(key, run_key_rules(key, rules, now), {r.id for r in rules}, now)
-        report.keys.append(KeyReport(
-            name=key.name, file=key.file, line=key.pos.line, status="static", owner=key.owner,
-            findings=review_order(by_key.pop(key.name, []) + findings)))
+        report.keys.append(
+            KeyReport(
+                name=key.name,
+                file=key.file,
+                line=key.pos.line,
+                status="static",
+                owner=key.owner,
+                findings=review_order(by_key.pop(key.name, []) + findings),
+            )
+        )
     for label, pos in policy_file.invalid_keys:
-        report.keys.append(KeyReport(
-            name=label, file=policy_file.path, line=pos.line, status="static",
-            error="the policy entry is invalid (KL002); its other rules did not run",
-            findings=review_order(by_key.pop(label, []))))
+        report.keys.append(
+            KeyReport(
+                name=label,
+                file=policy_file.path,
+                line=pos.line,
+                status="static",
+                error="the policy entry is invalid (KL002); its other rules did not run",
+                findings=review_order(by_key.pop(label, [])),
+            )
+        )
     for leftovers in by_key.values():  # a finding naming a key no entry kept: still reported
         report.findings.extend(leftovers)
     report.keys.sort(key=lambda k: k.line)
@@ -148,21 +217,33 @@ def run_key_rules(key: KeyPolicy, rules: Iterable[Rule], now: datetime) -> list[
     return findings
 
 
-def apply_waivers(key: KeyPolicy, findings: list[Finding], ran: set[str],
-                  now: datetime) -> list[Finding]:
+def apply_waivers(
+    key: KeyPolicy, findings: list[Finding], ran: set[str], now: datetime
+) -> list[Finding]:
     """Mark waived findings, and add KL005/KL006 for expired and unused waivers."""
     today = now.date()
     out = list(findings)
     for waiver in key.waivers:
         if waiver.is_expired(today):
-            out.append(stamp("KL005", Problem(
-                waiver.expires_pos.line, waiver.expires_pos.column,
-                f"the waiver of {waiver.rule} expired on {waiver.expires.isoformat()} and waives "
-                "nothing any more",
-                f"Fix what {waiver.rule} reports and delete the waiver at {key.file}:"
-                f"{waiver.pos.line}, or extend `expires` with a fresh, reviewed reason.",
-                subject=waiver.rule, expected=f"expires after {today.isoformat()}",
-                actual=waiver.expires.isoformat()), file=key.file, key=key.name))
+            out.append(
+                stamp(
+                    "KL005",
+                    Problem(
+                        waiver.expires_pos.line,
+                        waiver.expires_pos.column,
+                        f"the waiver of {waiver.rule} expired on {waiver.expires.isoformat()} "
+                        "and waives "
+                        "nothing any more",
+                        f"Fix what {waiver.rule} reports and delete the waiver at {key.file}:"
+                        f"{waiver.pos.line}, or extend `expires` with a fresh, reviewed reason.",
+                        subject=waiver.rule,
+                        expected=f"expires after {today.isoformat()}",
+                        actual=waiver.expires.isoformat(),
+                    ),
+                    file=key.file,
+                    key=key.name,
+                )
+            )
             continue
         matched = False
         for index, finding in enumerate(out):
@@ -170,11 +251,21 @@ def apply_waivers(key: KeyPolicy, findings: list[Finding], ran: set[str],
                 out[index] = dataclasses.replace(finding, waived=True, waiver_reason=waiver.reason)
                 matched = True
         if not matched and waiver.rule in ran:
-            out.append(stamp("KL006", Problem(
-                waiver.pos.line, waiver.pos.column,
-                f"the waiver of {waiver.rule} matched no finding: the key no longer needs it",
-                f"Delete the waiver at {key.file}:{waiver.pos.line}.",
-                subject=waiver.rule), file=key.file, key=key.name))
+            out.append(
+                stamp(
+                    "KL006",
+                    Problem(
+                        waiver.pos.line,
+                        waiver.pos.column,
+                        f"the waiver of {waiver.rule} matched no finding: "
+                        "the key no longer needs it",
+                        f"Delete the waiver at {key.file}:{waiver.pos.line}.",
+                        subject=waiver.rule,
+                    ),
+                    file=key.file,
+                    key=key.name,
+                )
+            )
     return out
 
 

@@ -62,7 +62,9 @@ class Result:
 
     def counts(self) -> dict[str, int]:
         """Findings that count (not waived) per severity, and the waived ones apart."""
-        counts = {severity.value: 0 for severity in (Severity.ERROR, Severity.WARNING, Severity.INFO)}
+        counts = {
+            severity.value: 0 for severity in (Severity.ERROR, Severity.WARNING, Severity.INFO)
+        }
         counts["waived"] = 0
         for finding in self.findings:
             if finding.waived:
@@ -76,8 +78,13 @@ class Result:
         keys = self.keys
         unchecked = sum(1 for key in keys if key.status == "unchecked")
         checked = sum(1 for key in keys if key.status in ("ok", "drift"))
-        return {"files": len(self.files), "keys": len(keys), "checked": checked,
-                "unchecked": unchecked, **self.counts()}
+        return {
+            "files": len(self.files),
+            "keys": len(keys),
+            "checked": checked,
+            "unchecked": unchecked,
+            **self.counts(),
+        }
 
     @property
     def failing(self) -> list[Finding]:

@@ -13,7 +13,9 @@ _ISO = re.compile(
 _UNITS = {"h": "hours", "d": "days", "w": "weeks"}
 
 # Shared with the policy schema so editors and the loader agree on what parses.
-PATTERN = r"^(\d{1,6}[hdw]|P(?!$)(\d{1,6}W)?(\d{1,6}D)?(T(?=\d)(\d{1,6}H)?(\d{1,6}M)?(\d{1,6}S)?)?)$"
+PATTERN = (
+    r"^(\d{1,6}[hdw]|P(?!$)(\d{1,6}W)?(\d{1,6}D)?(T(?=\d)(\d{1,6}H)?(\d{1,6}M)?(\d{1,6}S)?)?)$"
+)
 
 
 class DurationError(ValueError):

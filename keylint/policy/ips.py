@@ -52,7 +52,8 @@ _UNUSABLE: list[tuple[Network, str]] = [
 
 
 _UNUSABLE_BOUNDS = [
-    (net.version, int(net.network_address), int(net.broadcast_address), why) for net, why in _UNUSABLE
+    (net.version, int(net.network_address), int(net.broadcast_address), why)
+    for net, why in _UNUSABLE
 ]
 
 

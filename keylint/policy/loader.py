@@ -83,7 +83,9 @@ def load_policy_file(path: Path, *, fast_schema: bool = False) -> PolicyFile:
         with path.open("rb") as handle:
             raw = handle.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
-        result.findings.append(_file_finding(result.path, "KL001", Pos(1, 1), f"cannot read the file: {exc.strerror}"))
+        result.findings.append(
+            _file_finding(result.path, "KL001", Pos(1, 1), f"cannot read the file: {exc.strerror}")
+        )
         return result
     _scan_secrets(result, raw)
     try:
@@ -122,15 +124,28 @@ def _scan_secrets(result: PolicyFile, raw: bytes) -> None:
         )
 
 
-def _file_finding(file: str, rule_id: str, pos: Pos, message: str, *, key: str | None = None,
-                  subject: str = "", remediation: str | None = None) -> Finding:
-    hint = remediation or {
-        "KL001": "Fix the YAML at this line and column (a YAML-aware editor shows the same "
-        "error as you type), then run `keylint validate` on the file again.",
-        "KL002": "Edit the field at this position to match the policy format (SPEC §1; "
-        "schemas/policy.schema.json gives editors completion and checks).",
-    }[rule_id]
-    return stamp(rule_id, Problem(pos.line, pos.column, message, hint, subject=subject), file=file, key=key)
+def _file_finding(
+    file: str,
+    rule_id: str,
+    pos: Pos,
+    message: str,
+    *,
+    key: str | None = None,
+    subject: str = "",
+    remediation: str | None = None,
+) -> Finding:
+    hint = (
+        remediation
+        or {
+            "KL001": "Fix the YAML at this line and column (a YAML-aware editor shows the same "
+            "error as you type), then run `keylint validate` on the file again.",
+            "KL002": "Edit the field at this position to match the policy format (SPEC §1; "
+            "schemas/policy.schema.json gives editors completion and checks).",
+        }[rule_id]
+    )
+    return stamp(
+        rule_id, Problem(pos.line, pos.column, message, hint, subject=subject), file=file, key=key
+    )
 
 
 class _PolicyReader:
@@ -144,17 +159,33 @@ class _PolicyReader:
         self.file_invalid = False
         self.reported: set[tuple[Pos, str]] = set()
 
-    def problem(self, rule_id: str, path: DataPath, message: str, *, key_level: bool = False,
-                hint: str | None = None) -> None:
+    def problem(
+        self,
+        rule_id: str,
+        path: DataPath,
+        message: str,
+        *,
+        key_level: bool = False,
+        hint: str | None = None,
+    ) -> None:
         pos = self.doc.pos(path, prefer_key=key_level)
-        index = path[1] if len(path) > 1 and path[0] == "keys" and isinstance(path[1], int) else None
+        index = (
+            path[1] if len(path) > 1 and path[0] == "keys" and isinstance(path[1], int) else None
+        )
         if index is None:
             self.file_invalid = True
         else:
             self.invalid.add(index)
         self.result.findings.append(
-            _file_finding(self.result.path, rule_id, pos, message, key=self.key_name(index),
-                          subject=dotted(path), remediation=hint)
+            _file_finding(
+                self.result.path,
+                rule_id,
+                pos,
+                message,
+                key=self.key_name(index),
+                subject=dotted(path),
+                remediation=hint,
+            )
         )
 
     def key_name(self, index: int | None) -> str | None:
@@ -170,19 +201,30 @@ class _PolicyReader:
         data = self.doc.data
         for dup in self.doc.problems:
             index = dup.path[1] if dup.path[:1] == ("keys",) and len(dup.path) > 1 else None
-            self.result.findings.append(_file_finding(
-                self.result.path, "KL001", dup.pos, dup.message,
-                key=self.key_name(index if isinstance(index, int) else None),
-                subject=dotted(dup.path),
-                remediation=f"Keep one `{dup.path[-1]}:` entry, with the value you mean, and "
-                "delete the other: keylint and every other YAML tool read only one of them.",
-            ))
+            self.result.findings.append(
+                _file_finding(
+                    self.result.path,
+                    "KL001",
+                    dup.pos,
+                    dup.message,
+                    key=self.key_name(index if isinstance(index, int) else None),
+                    subject=dotted(dup.path),
+                    remediation=f"Keep one `{dup.path[-1]}:` entry, with the value you mean, and "
+                    "delete the other: keylint and every other YAML tool read only one of them.",
+                )
+            )
         if data is None:
-            self.problem("KL002", (), "the file is empty; a policy file needs `version: 1` and `keys:`")
+            self.problem(
+                "KL002", (), "the file is empty; a policy file needs `version: 1` and `keys:`"
+            )
             return
         if not isinstance(data, dict):
-            self.problem("KL002", (), "a policy file is a mapping with `version: 1` and `keys:`, "
-                         f"not a {'list' if isinstance(data, list) else 'single value'}")
+            self.problem(
+                "KL002",
+                (),
+                "a policy file is a mapping with `version: 1` and `keys:`, "
+                f"not a {'list' if isinstance(data, list) else 'single value'}",
+            )
             return
         for item in schema_problems(data, fast=self.fast_schema):
             self.problem("KL002", item.path, item.message, key_level=item.key_level, hint=item.hint)
@@ -220,10 +262,14 @@ class _PolicyReader:
             private_key_env=master.get("private_key_env"),
         )
 
-    def read_key(self, index: int, entry: dict[str, Any], defaults: dict[str, Any]) -> KeyPolicy | None:
+    def read_key(
+        self, index: int, entry: dict[str, Any], defaults: dict[str, Any]
+    ) -> KeyPolicy | None:
         base: DataPath = ("keys", index)
         fields: dict[str, tuple[Any, DataPath]] = {
-            name: (value, ("defaults", name)) for name, value in defaults.items() if name not in _KEY_ONLY
+            name: (value, ("defaults", name))
+            for name, value in defaults.items()
+            if name not in _KEY_ONLY
         }
         fields.update({name: (value, (*base, name)) for name, value in entry.items()})
         before = len(self.invalid)
@@ -236,24 +282,43 @@ class _PolicyReader:
         def path_of(name: str) -> DataPath:
             return fields[name][1] if name in fields else base
 
-        permissions = self.read_permissions(value("permissions"), path_of("permissions"), index, where)
+        permissions = self.read_permissions(
+            value("permissions"), path_of("permissions"), index, where
+        )
         ips = self.read_ips(value("ips", []), path_of("ips"), index)
         max_age = self.read_duration(value("max_age"), path_of("max_age"), index)
-        rotate_warning = self.read_duration(value("rotate_warning"), path_of("rotate_warning"), index)
+        rotate_warning = self.read_duration(
+            value("rotate_warning"), path_of("rotate_warning"), index
+        )
         ip_restrict = value("ip_restrict", True)
         if "permissions" not in fields:
-            self.key_problem(index, base, "the key declares no `permissions:` (list every permission "
-                             "it should have, `[reading]` at the least: keylint denies the rest)")
+            self.key_problem(
+                index,
+                base,
+                "the key declares no `permissions:` (list every permission "
+                "it should have, `[reading]` at the least: keylint denies the rest)",
+            )
         if ips and ip_restrict is False:
-            self.key_problem(index, path_of("ip_restrict"), "`ips:` lists trusted IPs but "
-                             "`ip_restrict` is false; drop one of them")
+            self.key_problem(
+                index,
+                path_of("ip_restrict"),
+                "`ips:` lists trusted IPs but `ip_restrict` is false; drop one of them",
+            )
         if value("api_key_env") and not (value("secret_env") or value("private_key_env")):
-            self.key_problem(index, path_of("api_key_env"), "`api_key_env` needs `secret_env` (HMAC "
-                             "key) or `private_key_env` (Ed25519/RSA key) to sign requests")
+            self.key_problem(
+                index,
+                path_of("api_key_env"),
+                "`api_key_env` needs `secret_env` (HMAC "
+                "key) or `private_key_env` (Ed25519/RSA key) to sign requests",
+            )
         if max_age and rotate_warning and rotate_warning >= max_age:
-            self.key_problem(index, path_of("rotate_warning"), f"rotate_warning "
-                             f"({format_duration(rotate_warning)}) must be shorter than max_age "
-                             f"({format_duration(max_age)})")
+            self.key_problem(
+                index,
+                path_of("rotate_warning"),
+                f"rotate_warning "
+                f"({format_duration(rotate_warning)}) must be shorter than max_age "
+                f"({format_duration(max_age)})",
+            )
         waivers = self.read_waivers(value("waivers", []), path_of("waivers"), index)
         if len(self.invalid) > before or index in self.invalid:
             return None
@@ -278,7 +343,9 @@ class _PolicyReader:
             where=where,
         )
 
-    def key_problem(self, index: int, path: DataPath, message: str, hint: str | None = None) -> None:
+    def key_problem(
+        self, index: int, path: DataPath, message: str, hint: str | None = None
+    ) -> None:
         # A problem found while building key `index` makes that key unusable even when it stands
         # in `defaults`; it is reported once, however many keys inherit it.
         self.invalid.add(index)
@@ -289,20 +356,31 @@ class _PolicyReader:
         self.reported.add((pos, message))
         owner = self.key_name(index) if path[:1] == ("keys",) else None
         self.result.findings.append(
-            _file_finding(self.result.path, "KL002", pos, message, key=owner, subject=dotted(path),
-                          remediation=hint)
+            _file_finding(
+                self.result.path,
+                "KL002",
+                pos,
+                message,
+                key=owner,
+                subject=dotted(path),
+                remediation=hint,
+            )
         )
 
-    def read_permissions(self, names: Any, path: DataPath, index: int,
-                         where: dict[str, Pos]) -> tuple[str, ...]:
+    def read_permissions(
+        self, names: Any, path: DataPath, index: int, where: dict[str, Pos]
+    ) -> tuple[str, ...]:
         seen: list[str] = []
         for i, name in enumerate(names or []):
             canonical = perms.canonical(name)
             if canonical is None:  # the schema already reported it
                 continue
             if canonical in seen:
-                self.key_problem(index, (*path, i), f"permission {canonical!r} is listed twice "
-                                 f"({name!r} is another name for it)")
+                self.key_problem(
+                    index,
+                    (*path, i),
+                    f"permission {canonical!r} is listed twice ({name!r} is another name for it)",
+                )
                 continue
             seen.append(canonical)
             where[f"permission:{canonical}"] = self.doc.pos((*path, i))
@@ -315,8 +393,13 @@ class _PolicyReader:
             try:
                 ips.append(TrustedIP(text, parse_network(text), pos))
             except IPError as exc:
-                self.key_problem(index, (*path, i), str(exc), "Write a single IPv4/IPv6 address "
-                                 "(203.0.113.10) or a range by its network address (198.51.100.0/28).")
+                self.key_problem(
+                    index,
+                    (*path, i),
+                    str(exc),
+                    "Write a single IPv4/IPv6 address "
+                    "(203.0.113.10) or a range by its network address (198.51.100.0/28).",
+                )
         return tuple(ips)
 
     def read_duration(self, text: Any, path: DataPath, index: int) -> Any:
@@ -325,11 +408,18 @@ class _PolicyReader:
         try:
             return parse_duration(str(text))
         except DurationError as exc:
-            self.key_problem(index, path, str(exc), "Write the duration as a number of hours, "
-                             "days or weeks (36h, 90d, 12w) or in ISO 8601 (P90D).")
+            self.key_problem(
+                index,
+                path,
+                str(exc),
+                "Write the duration as a number of hours, "
+                "days or weeks (36h, 90d, 12w) or in ISO 8601 (P90D).",
+            )
             return None
 
-    def read_waivers(self, entries: list[dict[str, Any]], path: DataPath, index: int) -> tuple[Waiver, ...]:
+    def read_waivers(
+        self, entries: list[dict[str, Any]], path: DataPath, index: int
+    ) -> tuple[Waiver, ...]:
         from keylint.rules import RULES, _load_all
 
         _load_all()
@@ -339,19 +429,36 @@ class _PolicyReader:
             rule_id = entry["rule"]
             target = RULES.get(rule_id)
             if target is None:
-                self.key_problem(index, (*at, "rule"), f"waiver names {rule_id}, which is no keylint "
-                                 "rule; `keylint rules` lists them")
+                self.key_problem(
+                    index,
+                    (*at, "rule"),
+                    f"waiver names {rule_id}, which is no keylint rule; `keylint rules` lists them",
+                )
                 continue
             if target.kind is Kind.FILE:
-                self.key_problem(index, (*at, "rule"), f"{rule_id} ({target.name}) cannot be waived: "
-                                 "policy-file problems are fixed, not waived")
+                self.key_problem(
+                    index,
+                    (*at, "rule"),
+                    f"{rule_id} ({target.name}) cannot be waived: "
+                    "policy-file problems are fixed, not waived",
+                )
                 continue
             try:
                 expires = date.fromisoformat(entry["expires"])
             except ValueError:
-                self.key_problem(index, (*at, "expires"), f"expires: {entry['expires']!r} is not a "
-                                 "date (YYYY-MM-DD)")
+                self.key_problem(
+                    index,
+                    (*at, "expires"),
+                    f"expires: {entry['expires']!r} is not a date (YYYY-MM-DD)",
+                )
                 continue
-            waivers.append(Waiver(rule_id, entry["reason"], expires, self.doc.pos(at),
-                                  self.doc.pos((*at, "expires"))))
+            waivers.append(
+                Waiver(
+                    rule_id,
+                    entry["reason"],
+                    expires,
+                    self.doc.pos(at),
+                    self.doc.pos((*at, "expires")),
+                )
+            )
         return tuple(waivers)

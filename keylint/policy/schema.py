@@ -52,7 +52,10 @@ def fast_policy_check() -> Any:
     at the first error and knows no draft 2020-12 (the schema uses only draft-07 keywords)."""
     import fastjsonschema
 
-    draft7 = {**load_schema("policy.schema.json"), "$schema": "http://json-schema.org/draft-07/schema#"}
+    draft7 = {
+        **load_schema("policy.schema.json"),
+        "$schema": "http://json-schema.org/draft-07/schema#",
+    }
     return fastjsonschema.compile(draft7)
 
 
@@ -101,15 +104,24 @@ def _describe(error: jsonschema.ValidationError) -> Iterator[SchemaProblem]:
     if error.validator == "additionalProperties" and isinstance(instance, dict):
         allowed = sorted(schema.get("properties", {}))
         patterns = [re.compile(p) for p in schema.get("patternProperties", {})]
-        extras = {k for k in instance if k not in allowed and not any(p.search(k) for p in patterns)}
+        extras = {
+            k for k in instance if k not in allowed and not any(p.search(k) for p in patterns)
+        }
         for extra in sorted(extras):
             hint = difflib.get_close_matches(extra, allowed, n=1)
-            suggestion = f"; did you mean {hint[0]!r}?" if hint else f"; allowed: {', '.join(allowed)}"
+            suggestion = (
+                f"; did you mean {hint[0]!r}?" if hint else f"; allowed: {', '.join(allowed)}"
+            )
             place = f" in {where}" if path else " at the top level"
-            fix = (f"Rename `{extra}` to `{hint[0]}`." if hint else
-                   f"Delete `{extra}`, or rename it to one of: {', '.join(allowed)}.")
+            fix = (
+                f"Rename `{extra}` to `{hint[0]}`."
+                if hint
+                else f"Delete `{extra}`, or rename it to one of: {', '.join(allowed)}."
+            )
             yield SchemaProblem(
-                (*path, extra), f"unknown field {extra!r}{place}{suggestion}", key_level=True,
+                (*path, extra),
+                f"unknown field {extra!r}{place}{suggestion}",
+                key_level=True,
                 hint=fix,
             )
         return
@@ -122,15 +134,22 @@ def _describe(error: jsonschema.ValidationError) -> Iterator[SchemaProblem]:
         hint = difflib.get_close_matches(instance, choices, n=1)
         suggestion = f"; did you mean {hint[0]!r}?" if hint else ""
         canonical = [c for c in choices if not c.startswith(("enable", "permits"))]
-        yield SchemaProblem(path, f"{where}: {_short(instance)} is not a known value{suggestion}",
-                            hint=f"Use one of: {', '.join(canonical)}.")
+        yield SchemaProblem(
+            path,
+            f"{where}: {_short(instance)} is not a known value{suggestion}",
+            hint=f"Use one of: {', '.join(canonical)}.",
+        )
         return
     if error.validator == "pattern" and path and path[-1] in ("max_age", "rotate_warning"):
         try:
             parse_duration(str(instance))
         except DurationError as exc:
-            yield SchemaProblem(path, f"{where}: {exc}", hint="Write the duration as a number "
-                                "of hours, days or weeks (36h, 90d, 12w) or in ISO 8601 (P90D).")
+            yield SchemaProblem(
+                path,
+                f"{where}: {exc}",
+                hint="Write the duration as a number "
+                "of hours, days or weeks (36h, 90d, 12w) or in ISO 8601 (P90D).",
+            )
             return
     if error.validator == "pattern" and path and path[-1] == "name":
         yield SchemaProblem(
@@ -162,10 +181,14 @@ def _describe(error: jsonschema.ValidationError) -> Iterator[SchemaProblem]:
         )
         return
     if error.validator == "pattern":
-        yield SchemaProblem(path, f"{where}: {_short(instance)} does not match {error.validator_value}")
+        yield SchemaProblem(
+            path, f"{where}: {_short(instance)} does not match {error.validator_value}"
+        )
         return
     if error.validator == "format":
-        yield SchemaProblem(path, f"{where}: {_short(instance)} is not a valid {error.validator_value}")
+        yield SchemaProblem(
+            path, f"{where}: {_short(instance)} is not a valid {error.validator_value}"
+        )
         return
     # jsonschema's own messages quote the whole value; the validator's name is enough here.
     yield SchemaProblem(path, f"{where}: fails the schema's {error.validator!r} constraint")
@@ -177,8 +200,14 @@ def _suggest_name(value: Any) -> str:
 
 
 def _type_name(value: Any) -> str:
-    names = {"object": "a mapping", "array": "a list", "string": "a string",
-             "boolean": "true or false", "integer": "a whole number", "number": "a number"}
+    names = {
+        "object": "a mapping",
+        "array": "a list",
+        "string": "a string",
+        "boolean": "true or false",
+        "integer": "a whole number",
+        "number": "a number",
+    }
     if isinstance(value, list):
         return " or ".join(names.get(v, v) for v in value)
     return names.get(value, str(value))

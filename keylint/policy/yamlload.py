@@ -106,7 +106,9 @@ def decode(raw: bytes) -> str | bytes:
             try:
                 return raw[len(bom) :].decode(codec)
             except UnicodeDecodeError as exc:
-                raise YamlError(Pos(1, 1), f"file is not valid {codec.upper()}: {exc.reason}") from None
+                raise YamlError(
+                    Pos(1, 1), f"file is not valid {codec.upper()}: {exc.reason}"
+                ) from None
     nul = raw.find(b"\x00")
     if nul >= 0:
         raise YamlError(_byte_pos(raw, nul), "file is binary (it contains a NUL byte), not YAML")
@@ -154,7 +156,9 @@ def parse(text: str | bytes) -> Document:
     try:
         doc.data = builder.build(root, ())
     except RecursionError:
-        raise YamlError(_mark_pos(root.start_mark), "nesting is too deep to be a policy file") from None
+        raise YamlError(
+            _mark_pos(root.start_mark), "nesting is too deep to be a policy file"
+        ) from None
     return doc
 
 
@@ -235,11 +239,14 @@ class _Builder:
             if key_node.tag != _MERGE:
                 own.append((key_node, value_node))
                 continue
-            sources = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+            sources = (
+                value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+            )
             for source in sources:
                 if not isinstance(source, yaml.MappingNode):
                     raise YamlError(
-                        _mark_pos(source.start_mark), "a `<<` merge takes a mapping or a list of mappings"
+                        _mark_pos(source.start_mark),
+                        "a `<<` merge takes a mapping or a list of mappings",
                     )
                 merged.extend(self.merged_pairs(source))
         # The mapping's own keys win over merged ones, and an earlier source over a later one.

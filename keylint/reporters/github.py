@@ -28,8 +28,9 @@ def _annotation(finding: Finding) -> str:
     if finding.key:
         message = f"[{finding.key}] {message}"
     message += f"\nfix: {finding.remediation}"
-    props = (f"file={_prop(finding.file)},line={finding.line},col={finding.column},"
-             f"title={_prop(title)}")
+    props = (
+        f"file={_prop(finding.file)},line={finding.line},col={finding.column},title={_prop(title)}"
+    )
     return f"::{level} {props}::{_data(message)}"
 
 

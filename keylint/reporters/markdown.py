@@ -12,7 +12,7 @@ from keylint.result import KeyReport, Result
 MARKER = "<!-- keylint-report -->"
 # GitHub refuses comments over 65,536 characters; keep room for the closing note.
 MAX_CHARS = 60_000
-_ICON = {"error": "❌", "warning": "⚠️", "info": "ℹ️"}
+_ICON = {"error": "❌", "warning": "⚠️", "info": "ℹ️"}  # noqa: RUF001 (emoji)
 
 
 def render(result: Result, **_: Any) -> str:
@@ -33,8 +33,9 @@ def render(result: Result, **_: Any) -> str:
     for report in result.files:
         file_findings = sorted(report.findings)
         keys_with_findings = [k for k in report.keys if k.findings or k.status == "unchecked"]
-        clean.extend(f"`{k.name}` ({_cell(report.path)})" for k in report.keys
-                     if k not in keys_with_findings)
+        clean.extend(
+            f"`{k.name}` ({_cell(report.path)})" for k in report.keys if k not in keys_with_findings
+        )
         if not file_findings and not keys_with_findings:
             continue
         out.append(f"#### `{_cell(report.path)}`")
@@ -44,16 +45,25 @@ def render(result: Result, **_: Any) -> str:
         for key in keys_with_findings:
             out.extend(_key(key))
     if clean:
-        out += ["<details><summary>Keys without findings "
-                f"({len(clean)})</summary>", "", ", ".join(clean), "", "</details>", ""]
+        out += [
+            f"<details><summary>Keys without findings ({len(clean)})</summary>",
+            "",
+            ", ".join(clean),
+            "",
+            "</details>",
+            "",
+        ]
     if result.command == "validate":
-        out.append("<sub>Static rules only (`keylint validate`); live rules run in `keylint check`."
-                   "</sub>")
+        out.append(
+            "<sub>Static rules only (`keylint validate`); live rules run in `keylint check`.</sub>"
+        )
     text = "\n".join(out).rstrip() + "\n"
     if len(text) > MAX_CHARS:
         cut = text.rfind("\n", 0, MAX_CHARS)
-        text = (text[:cut] + "\n\n**Report truncated** to fit a comment: run keylint with "
-                "`--format json` or see the job log for every finding.\n")
+        text = (
+            text[:cut] + "\n\n**Report truncated** to fit a comment: run keylint with "
+            "`--format json` or see the job log for every finding.\n"
+        )
     return text
 
 

@@ -71,8 +71,11 @@ def _invocation(result: Result) -> dict[str, Any]:
     unchecked = [key for key in result.keys if key.status == "unchecked"]
     if unchecked:
         invocation["toolExecutionNotifications"] = [
-            {"level": "warning", "message": {"text": f"key {key.name!r} was not checked: {key.error}"},
-             "locations": [_location(key.file, key.line, 1)]}
+            {
+                "level": "warning",
+                "message": {"text": f"key {key.name!r} was not checked: {key.error}"},
+                "locations": [_location(key.file, key.line, 1)],
+            }
             for key in unchecked
         ]
     return invocation

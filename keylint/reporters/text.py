@@ -67,7 +67,10 @@ def _key(key: KeyReport, paint: _Painter) -> list[str]:
             lines.append(f"    {paint('dim', layer.title)}")
         lines.extend(_finding(finding, paint, indent="    "))
     if key.unverifiable:
-        lines.append(f"    {paint('dim', 'not verifiable with these credentials: ' + ', '.join(key.unverifiable))}")
+        lines.append(
+            "    "
+            + paint("dim", "not verifiable with these credentials: " + ", ".join(key.unverifiable))
+        )
     return lines
 
 
@@ -81,7 +84,12 @@ def _finding(finding: Finding, paint: _Painter, *, indent: str) -> list[str]:
     body_indent = indent + _INDENT + "   "
     lines = [head]
     lines.extend(_wrap(finding.message, body_indent))
-    if finding.expected is not None and finding.actual is not None and finding.layer is not Layer.POLICY and _is_live(finding):
+    if (
+        finding.expected is not None
+        and finding.actual is not None
+        and finding.layer is not Layer.POLICY
+        and _is_live(finding)
+    ):
         lines.append(body_indent + paint("del", f"- declared: {_show(finding.expected)}"))
         lines.append(body_indent + paint("add", f"+ live:     {_show(finding.actual)}"))
     lines.extend(_wrap("fix: " + finding.remediation, body_indent, style=paint, dim=True))
@@ -101,8 +109,14 @@ def _show(value: Any) -> str:
 
 
 def _wrap(text: str, indent: str, *, style: _Painter | None = None, dim: bool = False) -> list[str]:
-    lines = textwrap.wrap(text, width=_WIDTH, initial_indent=indent, subsequent_indent=indent + "  ",
-                          break_on_hyphens=False, break_long_words=False)
+    lines = textwrap.wrap(
+        text,
+        width=_WIDTH,
+        initial_indent=indent,
+        subsequent_indent=indent + "  ",
+        break_on_hyphens=False,
+        break_long_words=False,
+    )
     if style is not None and dim:
         return [style("dim", line) for line in lines]
     return lines

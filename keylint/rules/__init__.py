@@ -76,7 +76,13 @@ RULES: dict[str, Rule] = {}
 
 
 def rule(
-    rule_id: str, name: str, layer: Layer, severity: Severity, *, kind: Kind, implemented: bool = True
+    rule_id: str,
+    name: str,
+    layer: Layer,
+    severity: Severity,
+    *,
+    kind: Kind,
+    implemented: bool = True,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Register the decorated function as a rule; its docstring becomes the rule's docs."""
 

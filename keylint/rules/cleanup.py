@@ -31,8 +31,9 @@ def key_too_old(ctx: Context) -> None:
     """
 
 
-@rule("KL302", "key-rotation-due", Layer.CLEANUP, Severity.WARNING, kind=Kind.LIVE,
-      implemented=False)
+@rule(
+    "KL302", "key-rotation-due", Layer.CLEANUP, Severity.WARNING, kind=Kind.LIVE, implemented=False
+)
 def key_rotation_due(ctx: Context) -> None:
     """The key reaches its `max_age` within `rotate_warning`.
 
@@ -53,8 +54,14 @@ def key_rotation_due(ctx: Context) -> None:
     """
 
 
-@rule("KL303", "trading-authority-expiring", Layer.CLEANUP, Severity.WARNING, kind=Kind.LIVE,
-      implemented=False)
+@rule(
+    "KL303",
+    "trading-authority-expiring",
+    Layer.CLEANUP,
+    Severity.WARNING,
+    kind=Kind.LIVE,
+    implemented=False,
+)
 def trading_authority_expiring(ctx: Context) -> None:
     """Binance will lapse the key's trading permission within `rotate_warning`.
 
@@ -99,8 +106,9 @@ def key_not_found(ctx: Context) -> None:
     """
 
 
-@rule("KL305", "retired-key-alive", Layer.CLEANUP, Severity.ERROR, kind=Kind.LIVE,
-      implemented=False)
+@rule(
+    "KL305", "retired-key-alive", Layer.CLEANUP, Severity.ERROR, kind=Kind.LIVE, implemented=False
+)
 def retired_key_alive(ctx: Context) -> None:
     """A key the policy marks retired still answers.
 

@@ -12,8 +12,14 @@ from keylint.rules import Context, Kind, rule
 MAX_TRUSTED_IPS = 30
 
 
-@rule("KL201", "ip-restriction-off", Layer.IP_BINDING, Severity.ERROR, kind=Kind.LIVE,
-      implemented=False)
+@rule(
+    "KL201",
+    "ip-restriction-off",
+    Layer.IP_BINDING,
+    Severity.ERROR,
+    kind=Kind.LIVE,
+    implemented=False,
+)
 def ip_restriction_off(ctx: Context) -> None:
     """Binance reports the key usable from any IP while the policy expects it bound.
 
@@ -36,8 +42,9 @@ def ip_restriction_off(ctx: Context) -> None:
     """
 
 
-@rule("KL202", "ip-not-declared", Layer.IP_BINDING, Severity.ERROR, kind=Kind.LIVE,
-      implemented=False)
+@rule(
+    "KL202", "ip-not-declared", Layer.IP_BINDING, Severity.ERROR, kind=Kind.LIVE, implemented=False
+)
 def ip_not_declared(ctx: Context) -> None:
     """Binance trusts an IP that lies outside every declared address and range.
 
@@ -60,8 +67,7 @@ def ip_not_declared(ctx: Context) -> None:
     """
 
 
-@rule("KL203", "ip-missing", Layer.IP_BINDING, Severity.WARNING, kind=Kind.LIVE,
-      implemented=False)
+@rule("KL203", "ip-missing", Layer.IP_BINDING, Severity.WARNING, kind=Kind.LIVE, implemented=False)
 def ip_missing(ctx: Context) -> None:
     """A declared single address is not on the key's live whitelist.
 
@@ -111,7 +117,8 @@ def ip_unusable(ctx: Context) -> Iterator[Problem]:
             yield Problem(
                 trusted.pos.line,
                 trusted.pos.column,
-                f"{trusted.text} is {why}; Binance only ever sees a request's public egress address",
+                f"{trusted.text} is {why}; Binance only ever sees a request's public egress "
+                "address",
                 f"In {ctx.key.file}:{trusted.pos.line}, replace {trusted.text} with the public "
                 "address the key's requests leave from (the NAT gateway or egress proxy).",
                 subject=str(trusted.network),
@@ -120,8 +127,7 @@ def ip_unusable(ctx: Context) -> Iterator[Problem]:
             )
 
 
-@rule("KL205", "trading-without-ip-binding", Layer.IP_BINDING, Severity.WARNING,
-      kind=Kind.STATIC)
+@rule("KL205", "trading-without-ip-binding", Layer.IP_BINDING, Severity.WARNING, kind=Kind.STATIC)
 def trading_without_ip_binding(ctx: Context) -> Iterator[Problem]:
     """A key that can trade is not bound to trusted IPs.
 

@@ -9,8 +9,14 @@ from keylint.policy.permissions import MONEY_MOVING
 from keylint.rules import Context, Kind, rule
 
 
-@rule("KL101", "permission-not-declared", Layer.PERMISSION_SCOPE, Severity.ERROR, kind=Kind.LIVE,
-      implemented=False)
+@rule(
+    "KL101",
+    "permission-not-declared",
+    Layer.PERMISSION_SCOPE,
+    Severity.ERROR,
+    kind=Kind.LIVE,
+    implemented=False,
+)
 def permission_not_declared(ctx: Context) -> None:
     """Binance has a permission enabled that the policy does not list.
 
@@ -25,7 +31,8 @@ def permission_not_declared(ctx: Context) -> None:
 
     Example:
         policy: permissions: [reading, spot_and_margin_trading]
-        live:   {"enableReading": true, "enableSpotAndMarginTrading": true, "enableWithdrawals": true}
+        live:   {"enableReading": true, "enableSpotAndMarginTrading": true,
+                 "enableWithdrawals": true}
         -> KL101 withdrawals
 
     Fix:
@@ -34,8 +41,14 @@ def permission_not_declared(ctx: Context) -> None:
     """
 
 
-@rule("KL102", "permission-missing", Layer.PERMISSION_SCOPE, Severity.WARNING, kind=Kind.LIVE,
-      implemented=False)
+@rule(
+    "KL102",
+    "permission-missing",
+    Layer.PERMISSION_SCOPE,
+    Severity.WARNING,
+    kind=Kind.LIVE,
+    implemented=False,
+)
 def permission_missing(ctx: Context) -> None:
     """The policy lists a permission that Binance has disabled.
 
@@ -57,8 +70,13 @@ def permission_missing(ctx: Context) -> None:
     """
 
 
-@rule("KL103", "withdrawals-without-ip-binding", Layer.PERMISSION_SCOPE, Severity.ERROR,
-      kind=Kind.STATIC)
+@rule(
+    "KL103",
+    "withdrawals-without-ip-binding",
+    Layer.PERMISSION_SCOPE,
+    Severity.ERROR,
+    kind=Kind.STATIC,
+)
 def withdrawals_without_ip_binding(ctx: Context) -> Iterator[Problem]:
     """A key that can move money out is not bound to trusted IPs.
 

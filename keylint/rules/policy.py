@@ -49,7 +49,7 @@ def schema_violation() -> None:
     Example:
         keys:
           - name: mm-bot
-            permisions: [reading]      # KL002: unknown field 'permisions'; did you mean 'permissions'?
+            permisions: [reading]   # KL002: unknown field 'permisions'; did you mean 'permissions'?
 
     Fix:
         Edit the field as the message says. Point your editor at the schema for completion:

@@ -10,50 +10,100 @@ import pytest
 
 from keylint.policy.yamlload import MAX_FILE_BYTES
 
-GOOD = ("version: 1\nkeys:\n  - name: good\n    permissions: [reading]\n    ips: [10.0.0.1]\n"
-        "    max_age: 30d\n")
+GOOD = (
+    "version: 1\nkeys:\n  - name: good\n    permissions: [reading]\n    ips: [10.0.0.1]\n"
+    "    max_age: 30d\n"
+)
 
-BOMB = "version: 1\na: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
-    f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, "
-    f"*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, "
-    f"*{chr(97 + i)}]\n" for i in range(9)) + "keys: []\n"
+BOMB = (
+    "version: 1\na: &a [x, x, x, x, x, x, x, x, x]\n"
+    + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, "
+        f"*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, "
+        f"*{chr(97 + i)}]\n"
+        for i in range(9)
+    )
+    + "keys: []\n"
+)
 
 HOSTILE: list[tuple[str, bytes, tuple[int, int], str, str]] = [
     # (id, content, (line, column), rule, words the message must contain)
     ("binary", b"version: 1\n\x00\x01\x02\xff", (2, 1), "KL001", "binary"),
-    ("latin-1", "version: 1\nkeys:\n  - name: caf\xe9\n".encode("latin-1"), (3, 14), "KL001",
-     "not valid UTF-8"),
+    (
+        "latin-1",
+        "version: 1\nkeys:\n  - name: caf\xe9\n".encode("latin-1"),
+        (3, 14),
+        "KL001",
+        "not valid UTF-8",
+    ),
     ("empty", b"", (1, 1), "KL002", "empty"),
     ("whitespace", b"\n\n   \n", (1, 1), "KL002", "empty"),
     ("alias-bomb", BOMB.encode(), (0, 0), "KL001", "alias bomb"),
-    ("deep-flow-nesting", b"version: 1\nkeys: " + b"[" * 5000 + b"]" * 5000, (2, 1006), "KL001",
-     "nesting"),
-    ("deep-block-nesting", b"version: 1\nkeys:\n" + b"".join(
-        b"  " * i + b"- \n" for i in range(1, 3000)), (0, 0), "KL001", ""),
+    (
+        "deep-flow-nesting",
+        b"version: 1\nkeys: " + b"[" * 5000 + b"]" * 5000,
+        (2, 1006),
+        "KL001",
+        "nesting",
+    ),
+    (
+        "deep-block-nesting",
+        b"version: 1\nkeys:\n" + b"".join(b"  " * i + b"- \n" for i in range(1, 3000)),
+        (0, 0),
+        "KL001",
+        "",
+    ),
     ("too-large", b"version: 1\n# " + b"x" * MAX_FILE_BYTES + b"\n", (1, 1), "KL001", "limit"),
-    ("python-tag", b"version: 1\nkeys: !!python/object/apply:os.system ['id']\n", (2, 7), "KL001",
-     "!!python/object/apply:os.system"),
+    (
+        "python-tag",
+        b"version: 1\nkeys: !!python/object/apply:os.system ['id']\n",
+        (2, 7),
+        "KL001",
+        "!!python/object/apply:os.system",
+    ),
     ("huge-int", b"version: " + b"9" * 5000 + b"\nkeys: []\n", (1, 10), "KL002", "version"),
     ("nan-version", b"version: .nan\nkeys: []\n", (1, 10), "KL002", "version"),
     ("non-string-key", b"version: 1\nkeys: []\n? [a, b]\n: c\n", (3, 3), "KL001", "mapping key"),
     ("utf16-bom", "\ufeffversion: 1\nkeys: [\n".encode("utf-16-le"), (0, 0), "KL001", ""),
-    ("bom-utf8-ok", b"\xef\xbb\xbf" + GOOD.replace("good", "bom").replace("10.0.0.1",
-                                                                       "203.0.113.1").encode(),
-     (0, 0), "", ""),
-    ("long-line", b"version: 1\nkeys:\n  - name: long\n    description: " + b"y" * 65536 +
-     b"\n    permissions: [nope]\n", (5, 19), "KL002", "nope"),
-    ("unicode-lookalike-name", "version: 1\nkeys:\n  - name: m\u0430rket\n    permissions: [reading]\n"
-     .encode(), (3, 11), "KL002", "not a valid key name"),
-    ("unicode-lookalike-permission", "version: 1\nkeys:\n  - name: a\n    permissions: "
-     "[r\u0435ading]\n".encode(), (4, 19), "KL002", "not a known value"),
+    (
+        "bom-utf8-ok",
+        b"\xef\xbb\xbf" + GOOD.replace("good", "bom").replace("10.0.0.1", "203.0.113.1").encode(),
+        (0, 0),
+        "",
+        "",
+    ),
+    (
+        "long-line",
+        b"version: 1\nkeys:\n  - name: long\n    description: "
+        + b"y" * 65536
+        + b"\n    permissions: [nope]\n",
+        (5, 19),
+        "KL002",
+        "nope",
+    ),
+    (
+        "unicode-lookalike-name",
+        "version: 1\nkeys:\n  - name: m\u0430rket\n    permissions: [reading]\n".encode(),
+        (3, 11),
+        "KL002",
+        "not a valid key name",
+    ),
+    (
+        "unicode-lookalike-permission",
+        "version: 1\nkeys:\n  - name: a\n    permissions: [r\u0435ading]\n".encode(),
+        (4, 19),
+        "KL002",
+        "not a known value",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("content", "where", "rule", "words"),
-                         [h[1:] for h in HOSTILE], ids=[h[0] for h in HOSTILE])
+@pytest.mark.parametrize(
+    ("content", "where", "rule", "words"), [h[1:] for h in HOSTILE], ids=[h[0] for h in HOSTILE]
+)
 def test_hostile_file_gets_a_located_finding_and_others_still_run(
-        keylint, tmp_path: Path, content: bytes, where: tuple[int, int], rule: str,
-        words: str) -> None:
+    keylint, tmp_path: Path, content: bytes, where: tuple[int, int], rule: str, words: str
+) -> None:
     (tmp_path / "a-hostile.yaml").write_bytes(content)
     (tmp_path / "z-good.yaml").write_text(GOOD)
     run = keylint("validate", str(tmp_path), "--format", "json")

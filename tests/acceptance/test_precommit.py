@@ -12,8 +12,10 @@ import pytest
 
 from tests.conftest import REPO
 
-BAD = "version: 1\nkeys:\n  - name: bot\n    permissions: [reading]\n    ips: [10.0.0.1]\n" \
-      "    max_age: 30d\n"
+BAD = (
+    "version: 1\nkeys:\n  - name: bot\n    permissions: [reading]\n    ips: [10.0.0.1]\n"
+    "    max_age: 30d\n"
+)
 GOOD = BAD.replace("10.0.0.1", "203.0.113.10")
 
 
@@ -32,8 +34,9 @@ def hook_source(tmp_path_factory: pytest.TempPathFactory) -> Path:
     source = tmp_path_factory.mktemp("hook-repo") / "keylint"
     subprocess.run(["git", "clone", "-q", str(REPO), str(source)], check=True, capture_output=True)
     # try-repo takes the working tree, uncommitted edits included, as a hook author would.
-    for tracked in subprocess.run(["git", "ls-files", "-m"], cwd=REPO, capture_output=True,
-                                  text=True, check=True).stdout.split():
+    for tracked in subprocess.run(
+        ["git", "ls-files", "-m"], cwd=REPO, capture_output=True, text=True, check=True
+    ).stdout.split():
         shutil.copy2(REPO / tracked, source / tracked)
     return source
 
@@ -41,15 +44,28 @@ def hook_source(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def _try_repo(project: Path, source: Path, home: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PRE_COMMIT_HOME": str(home), "NO_COLOR": "1"}
     return subprocess.run(
-        [sys.executable, "-m", "pre_commit", "try-repo", str(source), "keylint-validate",
-         "--color", "never"],
-        cwd=project, env=env, capture_output=True, text=True, timeout=600,
+        [
+            sys.executable,
+            "-m",
+            "pre_commit",
+            "try-repo",
+            str(source),
+            "keylint-validate",
+            "--color",
+            "never",
+        ],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
 
 
 @pytest.mark.parametrize(("policy", "passes"), [(BAD, False), (GOOD, True)], ids=["bad", "good"])
 def test_hook_blocks_a_bad_policy_and_passes_a_good_one(
-        tmp_path: Path, hook_source: Path, pre_commit_home: Path, policy: str, passes: bool) -> None:
+    tmp_path: Path, hook_source: Path, pre_commit_home: Path, policy: str, passes: bool
+) -> None:
     if shutil.which("git") is None:
         pytest.skip("git is not installed")
     project = tmp_path / "infra"

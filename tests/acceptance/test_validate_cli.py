@@ -69,9 +69,12 @@ def test_fail_on_threshold(keylint, fail_on: str, code: int) -> None:
     assert keylint("validate", DEMO, "--fail-on", fail_on, "--now", FIXED_NOW).exit_code == code
 
 
-def test_warnings_only_pass_at_default_threshold_and_fail_at_warning(keylint, tmp_path: Path) -> None:
-    (tmp_path / "p.yaml").write_text("version: 1\nkeys:\n  - name: a\n    permissions: [reading]\n"
-                                     "    ips: [203.0.113.1]\n")  # KL306 only (a warning)
+def test_warnings_only_pass_at_default_threshold_and_fail_at_warning(
+    keylint, tmp_path: Path
+) -> None:
+    (tmp_path / "p.yaml").write_text(
+        "version: 1\nkeys:\n  - name: a\n    permissions: [reading]\n    ips: [203.0.113.1]\n"
+    )  # KL306 only (a warning)
     assert keylint("validate", str(tmp_path)).exit_code == 0
     assert keylint("validate", str(tmp_path), "--fail-on", "warning").exit_code == 1
 
@@ -125,8 +128,9 @@ def test_text_colour_codes_only_when_asked() -> None:
     from keylint.findings import Severity
     from keylint.reporters.text import render
 
-    result = engine.validate([str(REPO / DEMO)], now=datetime(2026, 11, 24, tzinfo=UTC),
-                             fail_on=Severity.ERROR)
+    result = engine.validate(
+        [str(REPO / DEMO)], now=datetime(2026, 11, 24, tzinfo=UTC), fail_on=Severity.ERROR
+    )
     assert "\x1b[" in render(result, color=True)
     assert "\x1b[" not in render(result, color=False)
 
@@ -154,10 +158,13 @@ def test_validate_does_not_import_the_http_stack() -> None:
     import subprocess
     import sys
 
-    code = ("import sys\nfrom keylint.cli import main\nsys.argv=['keylint','validate','policies']\n"
-            "try:\n    main()\nexcept SystemExit:\n    pass\n"
-            "bad=[m for m in ('httpx','cryptography','keylint.binance') if m in sys.modules]\n"
-            "print('IMPORTED:' + ','.join(bad))")
-    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True,
-                         check=True).stdout
+    code = (
+        "import sys\nfrom keylint.cli import main\nsys.argv=['keylint','validate','policies']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "bad=[m for m in ('httpx','cryptography','keylint.binance') if m in sys.modules]\n"
+        "print('IMPORTED:' + ','.join(bad))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True
+    ).stdout
     assert out.strip().splitlines()[-1] == "IMPORTED:", out

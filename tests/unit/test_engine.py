@@ -38,19 +38,52 @@ def test_process_pool_and_fast_schema_change_nothing(tmp_path: Path, monkeypatch
 
 
 field_values = st.one_of(
-    st.none(), st.booleans(), st.integers(-2, 3), st.sampled_from(
-        ["reading", "withdrawl", "90d", "3 months", "P90D", "a", "A b", "203.0.113.1", "KL205",
-         "2027-01-01", "2027-13-01", "active", "retired", ""]),
-    st.lists(st.sampled_from(["reading", "enableFutures", "nope", "203.0.113.1"]), max_size=3))
-key_fields = st.sampled_from(["name", "permissions", "ips", "ip_restrict", "max_age", "status",
-                              "secret_env", "private_key_env", "waivers", "permisions", "owner"])
+    st.none(),
+    st.booleans(),
+    st.integers(-2, 3),
+    st.sampled_from(
+        [
+            "reading",
+            "withdrawl",
+            "90d",
+            "3 months",
+            "P90D",
+            "a",
+            "A b",
+            "203.0.113.1",
+            "KL205",
+            "2027-01-01",
+            "2027-13-01",
+            "active",
+            "retired",
+            "",
+        ]
+    ),
+    st.lists(st.sampled_from(["reading", "enableFutures", "nope", "203.0.113.1"]), max_size=3),
+)
+key_fields = st.sampled_from(
+    [
+        "name",
+        "permissions",
+        "ips",
+        "ip_restrict",
+        "max_age",
+        "status",
+        "secret_env",
+        "private_key_env",
+        "waivers",
+        "permisions",
+        "owner",
+    ]
+)
 documents = st.fixed_dictionaries(
     {"version": st.sampled_from([1, 1, 1, 2, "1"])},
     optional={
         "keys": st.lists(st.dictionaries(key_fields, field_values, max_size=6), max_size=3),
         "defaults": st.dictionaries(key_fields, field_values, max_size=3),
         "extra": st.integers(),
-    })
+    },
+)
 
 
 @settings(max_examples=400, deadline=None)

@@ -15,8 +15,11 @@ CASES = [
     ("kl001-syntax", "version: 1\nkeys:\n  - name: a\n    permissions: [reading\n", [(5, "KL001")]),
     ("kl001-tab", "version: 1\nkeys:\n\t- name: a\n", [(3, "KL001")]),
     ("kl001-two-documents", "version: 1\nkeys: []\n---\nversion: 1\n", [(3, "KL001")]),
-    ("kl001-python-tag", "version: 1\nkeys:\n  - name: !!python/object/apply:os.system [id]\n",
-     [(3, "KL001")]),
+    (
+        "kl001-python-tag",
+        "version: 1\nkeys:\n  - name: !!python/object/apply:os.system [id]\n",
+        [(3, "KL001")],
+    ),
     ("kl001-duplicate-field", key(OK + "\npermissions: [reading, withdrawals]"), [(7, "KL001")]),
     ("kl001-duplicate-top", "version: 1\nkeys: []\nkeys: []\n", [(3, "KL001")]),
     ("kl002-empty", "", [(1, "KL002")]),
@@ -25,48 +28,114 @@ CASES = [
     ("kl002-version", "version: 2\nkeys: []\n", [(1, "KL002")]),
     ("kl002-missing-keys", "version: 1\n", [(1, "KL002")]),
     ("kl002-typo-field", key(OK + "\npermisions: [reading]"), [(7, "KL002")]),
-    ("kl002-unknown-permission", key("permissions: [reading, withdrawl]\nips: [203.0.113.1]\n"
-                                     "max_age: 9d"), [(4, "KL002")]),
+    (
+        "kl002-unknown-permission",
+        key("permissions: [reading, withdrawl]\nips: [203.0.113.1]\nmax_age: 9d"),
+        [(4, "KL002")],
+    ),
     ("kl002-bad-name", key(OK, name="Bad Name"), [(3, "KL002")]),
-    ("kl002-duration", key("permissions: [reading]\nips: [203.0.113.1]\nmax_age: 3 months"),
-     [(6, "KL002")]),
-    ("kl002-iso-month", key("permissions: [reading]\nips: [203.0.113.1]\nmax_age: P3M"), [(6, "KL002")]),
+    (
+        "kl002-duration",
+        key("permissions: [reading]\nips: [203.0.113.1]\nmax_age: 3 months"),
+        [(6, "KL002")],
+    ),
+    (
+        "kl002-iso-month",
+        key("permissions: [reading]\nips: [203.0.113.1]\nmax_age: P3M"),
+        [(6, "KL002")],
+    ),
     ("kl002-zero", key("permissions: [reading]\nips: [203.0.113.1]\nmax_age: 0d"), [(6, "KL002")]),
     ("kl002-warning-too-long", key(OK + "\nrotate_warning: 30d"), [(7, "KL002")]),
-    ("kl002-bad-ip", key("permissions: [reading]\nips: [203.0.113.300]\nmax_age: 9d"), [(5, "KL002")]),
-    ("kl002-host-bits", key("permissions: [reading]\nips: [203.0.113.7/28]\nmax_age: 9d"),
-     [(5, "KL002")]),
+    (
+        "kl002-bad-ip",
+        key("permissions: [reading]\nips: [203.0.113.300]\nmax_age: 9d"),
+        [(5, "KL002")],
+    ),
+    (
+        "kl002-host-bits",
+        key("permissions: [reading]\nips: [203.0.113.7/28]\nmax_age: 9d"),
+        [(5, "KL002")],
+    ),
     ("kl002-ips-unrestricted", key(OK + "\nip_restrict: false"), [(7, "KL002")]),
     ("kl002-no-permissions", key("ips: [203.0.113.1]\nmax_age: 9d"), [(3, "KL002")]),
-    ("kl002-alias-twice", key("permissions: [reading, enableReading]\nips: [203.0.113.1]\n"
-                              "max_age: 9d"), [(4, "KL002")]),
-    ("kl002-both-secrets", key(OK + "\napi_key_env: K\nsecret_env: S\nprivate_key_env: P"),
-     [(3, "KL002")]),
+    (
+        "kl002-alias-twice",
+        key("permissions: [reading, enableReading]\nips: [203.0.113.1]\nmax_age: 9d"),
+        [(4, "KL002")],
+    ),
+    (
+        "kl002-both-secrets",
+        key(OK + "\napi_key_env: K\nsecret_env: S\nprivate_key_env: P"),
+        [(3, "KL002")],
+    ),
     ("kl002-key-without-secret", key(OK + "\napi_key_env: K"), [(7, "KL002")]),
-    ("kl002-waiver-unknown-rule", key(OK + "\nwaivers:\n  - {rule: KL999, reason: r, "
-                                      "expires: 2027-01-01}"), [(8, "KL002")]),
-    ("kl002-waiver-file-rule", key(OK + "\nwaivers:\n  - {rule: KL001, reason: r, "
-                                   "expires: 2027-01-01}"), [(8, "KL002")]),
-    ("kl002-waiver-bad-date", key(OK + "\nwaivers:\n  - {rule: KL205, reason: r, "
-                                  "expires: 2027-02-30}"), [(8, "KL002")]),
-    ("kl002-int-duration", key("permissions: [reading]\nips: [203.0.113.1]\nmax_age: 90"),
-     [(6, "KL002")]),
-    ("kl002-defaults-once", "version: 1\ndefaults:\n  max_age: 1 year\nkeys:\n"
-     "  - {name: a, permissions: [reading], ips: [203.0.113.1]}\n"
-     "  - {name: b, permissions: [reading], ips: [203.0.113.1]}\n", [(3, "KL002")]),
-    ("kl005-expired", key(OK + "\nip_restrict: true\nwaivers:\n  - rule: KL204\n    reason: r\n"
-                          "    expires: 2026-01-01"), [(11, "KL005")]),
-    ("kl005-today-still-valid", key("permissions: [reading]\nips: [10.0.0.1]\nmax_age: 9d\n"
-                                     "waivers:\n  - {rule: KL204, reason: r, expires: 2026-11-24}"),
-     [(5, "KL204")]),
-    ("kl006-unused", key(OK + "\nwaivers:\n  - {rule: KL205, reason: r, expires: 2027-01-01}"),
-     [(8, "KL006")]),
-    ("kl006-live-rule-not-judged-offline", key(OK + "\nwaivers:\n  - {rule: KL201, reason: r, "
-                                               "expires: 2027-01-01}"), []),
-    ("waiver-waives", key("permissions: [reading]\nips: [10.0.0.1]\nmax_age: 9d\nwaivers:\n"
-                          "  - {rule: KL204, reason: r, expires: 2027-01-01}"), [(5, "KL204")]),
-    ("merge-key", "version: 1\nx-base: &base\n  permissions: [reading]\n  ips: [203.0.113.1]\n"
-     "  max_age: 9d\nkeys:\n  - <<: *base\n    name: a\n    ips: [10.0.0.1]\n", [(9, "KL204")]),
+    (
+        "kl002-waiver-unknown-rule",
+        key(OK + "\nwaivers:\n  - {rule: KL999, reason: r, expires: 2027-01-01}"),
+        [(8, "KL002")],
+    ),
+    (
+        "kl002-waiver-file-rule",
+        key(OK + "\nwaivers:\n  - {rule: KL001, reason: r, expires: 2027-01-01}"),
+        [(8, "KL002")],
+    ),
+    (
+        "kl002-waiver-bad-date",
+        key(OK + "\nwaivers:\n  - {rule: KL205, reason: r, expires: 2027-02-30}"),
+        [(8, "KL002")],
+    ),
+    (
+        "kl002-int-duration",
+        key("permissions: [reading]\nips: [203.0.113.1]\nmax_age: 90"),
+        [(6, "KL002")],
+    ),
+    (
+        "kl002-defaults-once",
+        "version: 1\ndefaults:\n  max_age: 1 year\nkeys:\n"
+        "  - {name: a, permissions: [reading], ips: [203.0.113.1]}\n"
+        "  - {name: b, permissions: [reading], ips: [203.0.113.1]}\n",
+        [(3, "KL002")],
+    ),
+    (
+        "kl005-expired",
+        key(
+            OK + "\nip_restrict: true\nwaivers:\n  - rule: KL204\n    reason: r\n"
+            "    expires: 2026-01-01"
+        ),
+        [(11, "KL005")],
+    ),
+    (
+        "kl005-today-still-valid",
+        key(
+            "permissions: [reading]\nips: [10.0.0.1]\nmax_age: 9d\n"
+            "waivers:\n  - {rule: KL204, reason: r, expires: 2026-11-24}"
+        ),
+        [(5, "KL204")],
+    ),
+    (
+        "kl006-unused",
+        key(OK + "\nwaivers:\n  - {rule: KL205, reason: r, expires: 2027-01-01}"),
+        [(8, "KL006")],
+    ),
+    (
+        "kl006-live-rule-not-judged-offline",
+        key(OK + "\nwaivers:\n  - {rule: KL201, reason: r, expires: 2027-01-01}"),
+        [],
+    ),
+    (
+        "waiver-waives",
+        key(
+            "permissions: [reading]\nips: [10.0.0.1]\nmax_age: 9d\nwaivers:\n"
+            "  - {rule: KL204, reason: r, expires: 2027-01-01}"
+        ),
+        [(5, "KL204")],
+    ),
+    (
+        "merge-key",
+        "version: 1\nx-base: &base\n  permissions: [reading]\n  ips: [203.0.113.1]\n"
+        "  max_age: 9d\nkeys:\n  - <<: *base\n    name: a\n    ips: [10.0.0.1]\n",
+        [(9, "KL204")],
+    ),
 ]
 
 
@@ -76,22 +145,35 @@ def test_policy_problem(tmp_path: Path, text: str, expected: list[tuple[int, str
 
 
 def test_a_waived_finding_is_reported_but_does_not_fail(tmp_path: Path) -> None:
-    result = lint_files(tmp_path, {"p.yaml": key(
-        "permissions: [reading]\nips: [10.0.0.1]\nmax_age: 9d\nwaivers:\n"
-        "  - {rule: KL204, reason: 'NAT migration; INFRA-9', expires: 2027-01-01}")})
+    result = lint_files(
+        tmp_path,
+        {
+            "p.yaml": key(
+                "permissions: [reading]\nips: [10.0.0.1]\nmax_age: 9d\nwaivers:\n"
+                "  - {rule: KL204, reason: 'NAT migration; INFRA-9', expires: 2027-01-01}"
+            )
+        },
+    )
     (finding,) = result.findings
     assert finding.waived and finding.waiver_reason == "NAT migration; INFRA-9"
     assert result.exit_code == 0
 
 
 def test_kl003_across_files_reported_on_the_second(tmp_path: Path) -> None:
-    result = lint_files(tmp_path, {
-        "a.yaml": key(OK + "\napi_key_env: SHARED\nprivate_key_env: P1", name="one"),
-        "b.yaml": key(OK, name="one") + key(OK + "\napi_key_env: SHARED\nprivate_key_env: P2",
-                                            name="two").replace("version: 1\nkeys:\n", ""),
-    })
+    result = lint_files(
+        tmp_path,
+        {
+            "a.yaml": key(OK + "\napi_key_env: SHARED\nprivate_key_env: P1", name="one"),
+            "b.yaml": key(OK, name="one")
+            + key(OK + "\napi_key_env: SHARED\nprivate_key_env: P2", name="two").replace(
+                "version: 1\nkeys:\n", ""
+            ),
+        },
+    )
     assert sorted((f.file.rsplit("/", 1)[-1], f.line, f.rule) for f in result.findings) == [
-        ("b.yaml", 3, "KL003"), ("b.yaml", 11, "KL003")]
+        ("b.yaml", 3, "KL003"),
+        ("b.yaml", 11, "KL003"),
+    ]
 
 
 def test_kl004_secret_anywhere_never_echoed(tmp_path: Path) -> None:
@@ -100,11 +182,17 @@ def test_kl004_secret_anywhere_never_echoed(tmp_path: Path) -> None:
 
     alphabet = string.ascii_letters + string.digits
     token = "Ab1" + "".join(secrets.choice(alphabet) for _ in range(61))
-    text = key(OK + f"\ndescription: {token}") + f"# old secret: {token}\n" + \
-        "# -----BEGIN PRIVATE KEY-----\n"
+    text = (
+        key(OK + f"\ndescription: {token}")
+        + f"# old secret: {token}\n"
+        + "# -----BEGIN PRIVATE KEY-----\n"
+    )
     result = lint_files(tmp_path, {"p.yaml": text})
     assert sorted((f.line, f.rule) for f in result.findings) == [
-        (7, "KL004"), (8, "KL004"), (9, "KL004")]
+        (7, "KL004"),
+        (8, "KL004"),
+        (9, "KL004"),
+    ]
     from keylint.reporters import FORMATS, get_reporter
 
     for fmt in FORMATS:
@@ -118,9 +206,11 @@ def test_hex_digest_is_not_a_secret(tmp_path: Path) -> None:
 
 def test_defaults_merge_under_keys_and_keep_their_own_line(tmp_path: Path) -> None:
     path = tmp_path / "p.yaml"
-    path.write_text("version: 1\ndefaults:\n  max_age: 30d\n  ips: [203.0.113.5]\nkeys:\n"
-                    "  - name: a\n    permissions: [reading]\n"
-                    "  - name: b\n    permissions: [enableReading]\n    max_age: 7d\n")
+    path.write_text(
+        "version: 1\ndefaults:\n  max_age: 30d\n  ips: [203.0.113.5]\nkeys:\n"
+        "  - name: a\n    permissions: [reading]\n"
+        "  - name: b\n    permissions: [enableReading]\n    max_age: 7d\n"
+    )
     loaded = load_policy_file(path)
     a, b = loaded.keys
     assert (a.max_age.days, b.max_age.days) == (30, 7)
@@ -130,9 +220,15 @@ def test_defaults_merge_under_keys_and_keep_their_own_line(tmp_path: Path) -> No
 
 
 def test_bad_key_does_not_hide_the_good_ones(tmp_path: Path) -> None:
-    result = lint_files(tmp_path, {"p.yaml": (
-        "version: 1\nkeys:\n"
-        "  - {name: good, permissions: [reading], ips: [10.0.0.1], max_age: 9d}\n"
-        "  - {name: bad, permissions: [nope], max_age: 9d}\n")})
+    result = lint_files(
+        tmp_path,
+        {
+            "p.yaml": (
+                "version: 1\nkeys:\n"
+                "  - {name: good, permissions: [reading], ips: [10.0.0.1], max_age: 9d}\n"
+                "  - {name: bad, permissions: [nope], max_age: 9d}\n"
+            )
+        },
+    )
     assert sorted((f.key, f.rule) for f in result.findings) == [("bad", "KL002"), ("good", "KL204")]
     assert [k.name for k in result.keys] == ["good", "bad"]

@@ -10,12 +10,15 @@ from hypothesis import strategies as st
 
 from keylint.policy.loader import load_policy_file
 
-VALID = ("version: 1\ndefaults:\n  max_age: 90d\nkeys:\n  - name: a\n    permissions: [reading]\n"
-         "    ips: [203.0.113.1, '2001:db8::/32']\n    waivers:\n      - {rule: KL205, reason: r, "
-         "expires: 2027-01-01}\n")
+VALID = (
+    "version: 1\ndefaults:\n  max_age: 90d\nkeys:\n  - name: a\n    permissions: [reading]\n"
+    "    ips: [203.0.113.1, '2001:db8::/32']\n    waivers:\n      - {rule: KL205, reason: r, "
+    "expires: 2027-01-01}\n"
+)
 
-yamlish = st.text(alphabet=st.sampled_from(list("ab:-[]{}&*!|>'\"#%@`,?\n\t .019Pdh/")),
-                  max_size=300)
+yamlish = st.text(
+    alphabet=st.sampled_from(list("ab:-[]{}&*!|>'\"#%@`,?\n\t .019Pdh/")), max_size=300
+)
 
 
 def _load(content: bytes) -> None:
@@ -47,11 +50,16 @@ def test_arbitrary_bytes_never_crash(content: bytes) -> None:
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=10),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children,
-                                                                       max_size=4),
-    max_leaves=20))
+@given(
+    st.recursive(
+        st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=10),
+        lambda children: (
+            st.lists(children, max_size=4)
+            | st.dictionaries(st.text(max_size=8), children, max_size=4)
+        ),
+        max_leaves=20,
+    )
+)
 def test_any_json_shaped_document_never_crashes(value: object) -> None:
     import json
 

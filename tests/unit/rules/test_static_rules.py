@@ -12,43 +12,106 @@ GOOD = "permissions: [reading]\nips: [203.0.113.10]\nmax_age: 90d\nprivate_key_e
 
 CASES = [
     # KL103 withdrawals-without-ip-binding: at the permission's line
-    ("kl103-withdrawals", key("permissions: [reading, withdrawals]\nip_restrict: false\nmax_age: 9d"),
-     [(4, "KL103")]),
-    ("kl103-alias", key("permissions:\n  - reading\n  - enableInternalTransfer\nip_restrict: false\n"
-                        "max_age: 9d"), [(6, "KL103")]),
-    ("kl103-silent-when-bound", key("permissions: [reading, withdrawals]\nips: [203.0.113.1]\n"
-                                     "max_age: 9d"), []),
-    ("kl103-silent-when-retired", key("permissions: [withdrawals]\nip_restrict: false\n"
-                                       "status: retired"), []),
+    (
+        "kl103-withdrawals",
+        key("permissions: [reading, withdrawals]\nip_restrict: false\nmax_age: 9d"),
+        [(4, "KL103")],
+    ),
+    (
+        "kl103-alias",
+        key(
+            "permissions:\n  - reading\n  - enableInternalTransfer\nip_restrict: false\nmax_age: 9d"
+        ),
+        [(6, "KL103")],
+    ),
+    (
+        "kl103-silent-when-bound",
+        key("permissions: [reading, withdrawals]\nips: [203.0.113.1]\nmax_age: 9d"),
+        [],
+    ),
+    (
+        "kl103-silent-when-retired",
+        key("permissions: [withdrawals]\nip_restrict: false\nstatus: retired"),
+        [],
+    ),
     # KL204 ip-unusable: at the IP item
-    ("kl204-private", key("permissions: [reading]\nips:\n  - 203.0.113.10\n  - 10.1.2.3\nmax_age: 9d"),
-     [(7, "KL204")]),
-    ("kl204-all", key("permissions: [reading]\nips: [0.0.0.0/0, '::/0']\nmax_age: 9d"),
-     [(5, "KL204"), (5, "KL204")]),
-    ("kl204-v6-ula-and-cgnat", key("permissions: [reading]\nips: ['fd12::1', 100.64.1.1]\nmax_age: 9d"),
-     [(5, "KL204"), (5, "KL204")]),
-    ("kl204-mapped-loopback", key("permissions: [reading]\nips: ['::ffff:127.0.0.1']\nmax_age: 9d"),
-     [(5, "KL204")]),
-    ("kl204-documentation-ok", key("permissions: [reading]\nips: [192.0.2.1, 198.51.100.0/24, "
-                                    "'2001:db8::/32']\nmax_age: 9d"), []),
+    (
+        "kl204-private",
+        key("permissions: [reading]\nips:\n  - 203.0.113.10\n  - 10.1.2.3\nmax_age: 9d"),
+        [(7, "KL204")],
+    ),
+    (
+        "kl204-all",
+        key("permissions: [reading]\nips: [0.0.0.0/0, '::/0']\nmax_age: 9d"),
+        [(5, "KL204"), (5, "KL204")],
+    ),
+    (
+        "kl204-v6-ula-and-cgnat",
+        key("permissions: [reading]\nips: ['fd12::1', 100.64.1.1]\nmax_age: 9d"),
+        [(5, "KL204"), (5, "KL204")],
+    ),
+    (
+        "kl204-mapped-loopback",
+        key("permissions: [reading]\nips: ['::ffff:127.0.0.1']\nmax_age: 9d"),
+        [(5, "KL204")],
+    ),
+    (
+        "kl204-documentation-ok",
+        key(
+            "permissions: [reading]\nips: [192.0.2.1, 198.51.100.0/24, "
+            "'2001:db8::/32']\nmax_age: 9d"
+        ),
+        [],
+    ),
     # KL205 trading-without-ip-binding
-    ("kl205-spot", key("permissions: [reading, spot_and_margin_trading]\nip_restrict: false\n"
-                       "max_age: 9d"), [(4, "KL205")]),
+    (
+        "kl205-spot",
+        key("permissions: [reading, spot_and_margin_trading]\nip_restrict: false\nmax_age: 9d"),
+        [(4, "KL205")],
+    ),
     ("kl205-silent-bound", key("permissions: [futures]\nips: [203.0.113.1]\nmax_age: 9d"), []),
     # KL206 too-many-ips: ranges do not count
-    ("kl206-31", key("permissions: [reading]\nips: [" + ", ".join(f"203.0.113.{i}" for i in range(1, 32))
-                     + "]\nmax_age: 9d"), [(5, "KL206")]),
-    ("kl206-30-and-a-range", key("permissions: [reading]\nips: [" + ", ".join(
-        f"203.0.113.{i}" for i in range(1, 31)) + ", 198.51.100.0/24]\nmax_age: 9d"), []),
+    (
+        "kl206-31",
+        key(
+            "permissions: [reading]\nips: ["
+            + ", ".join(f"203.0.113.{i}" for i in range(1, 32))
+            + "]\nmax_age: 9d"
+        ),
+        [(5, "KL206")],
+    ),
+    (
+        "kl206-30-and-a-range",
+        key(
+            "permissions: [reading]\nips: ["
+            + ", ".join(f"203.0.113.{i}" for i in range(1, 31))
+            + ", 198.51.100.0/24]\nmax_age: 9d"
+        ),
+        [],
+    ),
     # KL306 max-age-missing: at the key; defaults count; retired keys are exempt
     ("kl306", key("permissions: [reading]\nips: [203.0.113.1]"), [(3, "KL306")]),
-    ("kl306-from-defaults", key("permissions: [reading]\nips: [203.0.113.1]",
-                                header="defaults:\n  max_age: 30d\n"), []),
+    (
+        "kl306-from-defaults",
+        key("permissions: [reading]\nips: [203.0.113.1]", header="defaults:\n  max_age: 30d\n"),
+        [],
+    ),
     # KL308 hmac-key: at secret_env
-    ("kl308", key("permissions: [reading]\nips: [203.0.113.1]\nmax_age: 9d\napi_key_env: K\n"
-                  "secret_env: S"), [(8, "KL308")]),
-    ("kl308-silent-ed25519", key("permissions: [reading]\nips: [203.0.113.1]\nmax_age: 9d\n"
-                                 "api_key_env: K\nprivate_key_env: P"), []),
+    (
+        "kl308",
+        key(
+            "permissions: [reading]\nips: [203.0.113.1]\nmax_age: 9d\napi_key_env: K\nsecret_env: S"
+        ),
+        [(8, "KL308")],
+    ),
+    (
+        "kl308-silent-ed25519",
+        key(
+            "permissions: [reading]\nips: [203.0.113.1]\nmax_age: 9d\n"
+            "api_key_env: K\nprivate_key_env: P"
+        ),
+        [],
+    ),
     ("clean", key(GOOD), []),
 ]
 

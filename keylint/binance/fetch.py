@@ -1,0 +1,419 @@
+"""Fetch the live state of declared keys: own credentials and the master's sub-account view.
+
+One coroutine per key; the master's sub-account listings are shared tasks, so each
+sub-account is listed once however many keys name it. Every key gets an entry, whatever
+happens to the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+import httpx
+
+from keylint.binance import protocol
+from keylint.binance.client import (
+    DEFAULT_CONCURRENCY,
+    DEFAULT_LIMITS,
+    DEFAULT_WINDOW,
+    BinanceClient,
+)
+from keylint.binance.errors import BinanceError, KeyFormatInvalid, KeyRejected
+from keylint.binance.signing import DEFAULT_RECV_WINDOW, CredentialError, Credentials, load_signer
+from keylint.binance.state import LiveState, redact
+from keylint.policy.permissions import BINANCE_FIELD
+
+log = logging.getLogger("keylint.binance")
+
+Progress = Callable[[int, int, int, int], None]
+"""progress(done, total, unchecked, waiting_on_rate_limit)"""
+
+# Policy permission name → the field that shows it in the master's listing (binance-api.md).
+LISTING_FIELDS = {
+    "spot_and_margin_trading": "canTrade",
+    "margin_loan_repay_transfer": "canMarginLoanRepay",
+    "futures": "canFuturesTrade",
+    "universal_transfer": "canUniversalTransfer",
+    "european_options": "canVanillaOptions",
+}
+
+IP_NOT_WHITELISTED = (
+    "this machine's IP is not whitelisted for the key (the master's listing still shows it)"
+)
+
+
+class KeySpec(Protocol):
+    name: str
+    sub_account: str | None
+    api_name: str | None
+    api_key_env: str | None
+    secret_env: str | None
+    private_key_env: str | None
+    status: str
+
+
+class MasterSpec(Protocol):
+    api_key_env: str | None
+    secret_env: str | None
+    private_key_env: str | None
+
+
+def credentials_from_env(spec: Any, env: Mapping[str, str]) -> Credentials:
+    """Credentials named by a key's (or the master's) *_env fields; errors name the variable."""
+    api_key_env = getattr(spec, "api_key_env", None)
+    secret_env = getattr(spec, "secret_env", None)
+    pem_env = getattr(spec, "private_key_env", None)
+    if not api_key_env:
+        raise CredentialError("no api_key_env is declared")
+    api_key = _env_value(env, api_key_env)
+    if not (secret_env or pem_env):
+        raise CredentialError("neither secret_env nor private_key_env is declared")
+    source = secret_env or pem_env
+    assert source is not None
+    value = _env_value(env, source)
+    try:
+        signer = load_signer(secret=value) if secret_env else load_signer(private_key=value)
+    except CredentialError as exc:
+        raise CredentialError(f"{source}: {exc.reason}") from None
+    return Credentials(api_key.strip(), signer)
+
+
+def _env_value(env: Mapping[str, str], name: str) -> str:
+    value = env.get(name)
+    if value is None:
+        raise CredentialError(f"environment variable {name} is not set")
+    if not value.strip():
+        raise CredentialError(f"environment variable {name} is empty")
+    return value
+
+
+@dataclass
+class _Listing:
+    """One sub-account's keys as the master sees them (full API keys: memory only)."""
+
+    rows: list[dict[str, Any]] | None = None
+    error: str | None = None
+
+
+@dataclass
+class _Run:
+    client: BinanceClient
+    master: Credentials | None
+    master_note: str | None
+    total: int
+    progress: Progress | None
+    done: int = 0
+    unchecked: int = 0
+    sub_accounts: asyncio.Task[set[str] | None] | None = None
+    listings: dict[str, asyncio.Task[_Listing]] = field(default_factory=dict)
+
+    def report(self) -> None:
+        if self.progress is not None:
+            self.progress(self.done, self.total, self.unchecked, self.client.waiting)
+
+
+async def fetch_live_state(
+    keys: Iterable[KeySpec],
+    master: MasterSpec | None,
+    *,
+    base_url: str,
+    env: Mapping[str, str],
+    concurrency: int = DEFAULT_CONCURRENCY,
+    timeout: float = 60.0,
+    now: datetime | None = None,
+    progress: Progress | None = None,
+    recv_window: int = DEFAULT_RECV_WINDOW,
+    uid_weight_limit: int = DEFAULT_LIMITS["uid"],
+    ip_weight_limit: int = DEFAULT_LIMITS["ip"],
+    weight_window: float = DEFAULT_WINDOW,
+    attempt_timeout: float | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> LiveState:
+    """Read every key's live state from Binance; never raises for a key's failure."""
+    keys = list(keys)
+    fetched_at = now or datetime.now(UTC)
+    client = BinanceClient(
+        base_url=base_url,
+        timeout=timeout,
+        concurrency=concurrency,
+        recv_window=recv_window,
+        limits={"uid": uid_weight_limit, "ip": ip_weight_limit},
+        weight_window=weight_window,
+        attempt_timeout=attempt_timeout,
+        transport=transport,
+    )
+    master_creds, master_note = _master_credentials(master, env)
+    async with client:
+        run = _Run(client, master_creds, master_note, len(keys), progress)
+        client._on_wait = lambda _n: run.report()
+        try:
+            await client.sync_clock()
+        except BinanceError as exc:
+            # Not fatal: signed calls resync on -1021 and report a clock error per key.
+            log.warning("could not sync with Binance's clock: %s", exc.reason)
+        if master_creds is not None:
+            run.sub_accounts = asyncio.create_task(_sub_account_emails(run))
+            for email in dict.fromkeys(k.sub_account for k in keys if k.sub_account):
+                run.listings[email] = asyncio.create_task(_list_sub_account(run, email))
+        entries = await asyncio.gather(*(_check_key(run, key, env) for key in keys))
+        listed = {email: await task for email, task in run.listings.items()}
+    sub_accounts = {
+        email: redact(listing.rows) for email, listing in listed.items() if listing.rows is not None
+    }
+    return LiveState(
+        fetched_at=fetched_at,
+        keys={key.name: entry for key, entry in zip(keys, entries, strict=True)},
+        sub_accounts=sub_accounts,
+    )
+
+
+def _master_credentials(
+    master: MasterSpec | None, env: Mapping[str, str]
+) -> tuple[Credentials | None, str | None]:
+    if master is None:
+        return None, None
+    try:
+        return credentials_from_env(master, env), None
+    except CredentialError as exc:
+        return None, f"master credentials unavailable ({exc.reason})"
+
+
+async def _sub_account_emails(run: _Run) -> set[str] | None:
+    """Emails of the master's sub-accounts (paged: `limit` defaults to 1), or None if unknown."""
+    emails: set[str] = set()
+    page = 1
+    try:
+        while True:
+            data = await run.client.call(protocol.sub_account_list(page=page), run.master)
+            rows = protocol.parse_sub_account_list(data)
+            emails.update(str(row.get("email", "")).lower() for row in rows)
+            if len(rows) < protocol.SUB_LIST_PAGE_SIZE:
+                return emails
+            page += 1
+    except BinanceError as exc:
+        log.info("could not list the master's sub-accounts: %s", exc.reason)
+        return None
+
+
+async def _list_sub_account(run: _Run, email: str) -> _Listing:
+    assert run.sub_accounts is not None
+    known = await run.sub_accounts
+    if known is not None and email.lower() not in known:
+        return _Listing(error=f"{email} is not a sub-account of the master account")
+    rows: list[dict[str, Any]] = []
+    page = 1
+    try:
+        while True:
+            data = await run.client.call(protocol.sub_account_api(email, page=page), run.master)
+            listing = protocol.parse_sub_account_api(data)
+            rows.extend(listing.rows)
+            short = len(listing.rows) < protocol.LISTING_PAGE_SIZE
+            if short or (listing.total is not None and len(rows) >= listing.total):
+                return _Listing(rows=rows)
+            page += 1
+    except BinanceError as exc:
+        return _Listing(error=f"the master's listing of {email} failed: {exc.reason}")
+
+
+def _find_row(
+    rows: list[dict[str, Any]], api_name: str | None, api_key: str | None
+) -> dict[str, Any] | None:
+    for row in rows:
+        if api_key and protocol.row_api_key(row) == api_key:
+            return row
+    for row in rows:
+        if api_name and row.get("apiName") == api_name:
+            return row
+    return None
+
+
+async def _check_key(run: _Run, key: KeySpec, env: Mapping[str, str]) -> dict[str, Any]:
+    entry = await _check_key_inner(run, key, env)
+    run.done += 1
+    if entry["status"] == "error":
+        run.unchecked += 1
+    run.report()
+    return entry
+
+
+async def _check_key_inner(run: _Run, key: KeySpec, env: Mapping[str, str]) -> dict[str, Any]:
+    own: Credentials | None = None
+    own_problem: str | None = None
+    if getattr(key, "api_key_env", None):
+        try:
+            own = credentials_from_env(key, env)
+        except CredentialError as exc:
+            own_problem = exc.reason
+    own_task = asyncio.create_task(_own_restrictions(run, own)) if own is not None else None
+
+    email = getattr(key, "sub_account", None)
+    listing: _Listing | None = None
+    notes: list[str] = []
+    if email and email in run.listings:
+        listing = await run.listings[email]
+    elif email and run.master_note:
+        notes.append(run.master_note)
+    elif email:
+        notes.append("no master credentials: the sub-account's listing and IP list were not read")
+
+    row = None
+    if listing is not None and listing.rows is not None:
+        row = _find_row(listing.rows, getattr(key, "api_name", None), own.api_key if own else None)
+
+    ip_data: dict[str, Any] | None = None
+    ip_error: str | None = None
+    if row is not None and email:
+        try:
+            raw = await run.client.call(
+                protocol.sub_account_ip_restriction(email, protocol.row_api_key(row)), run.master
+            )
+            protocol.parse_ip_restriction(raw)
+            ip_data = raw
+        except BinanceError as exc:
+            ip_error = f"the master's read of the key's IP whitelist failed: {exc.reason}"
+
+    restrictions: dict[str, Any] | None = None
+    own_error: BinanceError | None = None
+    if own_task is not None:
+        result = await own_task
+        if isinstance(result, BinanceError):
+            own_error = result
+        else:
+            restrictions = result
+
+    return _merge(
+        key,
+        own_problem=own_problem,
+        own_error=own_error,
+        restrictions=restrictions,
+        listing=listing,
+        row=row,
+        ip_data=ip_data,
+        ip_error=ip_error,
+        notes=notes,
+    )
+
+
+async def _own_restrictions(run: _Run, own: Credentials) -> dict[str, Any] | BinanceError:
+    try:
+        return protocol.parse_restrictions(await run.client.call(protocol.api_restrictions(), own))
+    except BinanceError as exc:
+        return exc
+
+
+def _merge(
+    key: KeySpec,
+    *,
+    own_problem: str | None,
+    own_error: BinanceError | None,
+    restrictions: dict[str, Any] | None,
+    listing: _Listing | None,
+    row: dict[str, Any] | None,
+    ip_data: dict[str, Any] | None,
+    ip_error: str | None,
+    notes: list[str],
+) -> dict[str, Any]:
+    """Decide the key's entry from what each source answered (see SPEC §2)."""
+    listing_error = listing.error if listing is not None else None
+    listed_absent = listing is not None and listing.rows is not None and row is None
+    email = getattr(key, "sub_account", None)
+
+    if isinstance(own_error, KeyRejected | KeyFormatInvalid):
+        if row is not None:
+            return _error(IP_NOT_WHITELISTED, notes)
+        if listing_error:
+            return _error(f"{own_error.reason}; and {listing_error}", notes)
+        if listed_absent:
+            return _not_found(
+                f"{_rejected(own_error)}, and the master's listing of {email} does not show it",
+                notes,
+            )
+        return _not_found(own_error.reason, notes)
+    if own_error is not None:
+        return _error(own_error.reason, notes)
+
+    if restrictions is None and row is None:
+        # No own answer: the master's listing was the only possible source.
+        if listed_absent and own_problem is None:
+            return _not_found(f"the master's listing of {email} does not show the key", notes)
+        reasons = [r for r in (own_problem, listing_error) if r]
+        if not reasons and listed_absent:
+            reasons = [
+                f"the master's listing of {email} does not show api_name "
+                f"{getattr(key, 'api_name', None)!r}"
+            ]
+        return _error("; ".join(reasons) or "no credentials are declared for the key", notes)
+
+    # Some source answered; a source that was reachable but failed leaves the key unchecked.
+    if listing_error:
+        return _error(listing_error, notes)
+    if ip_error:
+        return _error(ip_error, notes)
+    if own_problem:
+        notes.append(f"own-credential check skipped: {own_problem}")
+    if restrictions is not None and listed_absent:
+        notes.append(
+            f"the master's listing of {email} does not show this key: it may belong "
+            "to another account than the policy says"
+        )
+
+    ip_list = list(protocol.parse_ip_restriction(ip_data).ip_list) if ip_data else None
+    entry: dict[str, Any] = {
+        "status": "ok",
+        "restrictions": restrictions,
+        "listing": redact(row) if row is not None else None,
+        "ip_list": ip_list,
+        "ip_restriction": redact(ip_data) if ip_data is not None else None,
+        "unverifiable": unverifiable(restrictions, row, ip_data),
+    }
+    if notes:
+        entry["notes"] = notes
+    return entry
+
+
+def _rejected(error: BinanceError) -> str:
+    return f"Binance rejected the API key ({error.code})"
+
+
+def _error(reason: str, notes: list[str]) -> dict[str, Any]:
+    entry: dict[str, Any] = {"status": "error", "error": reason}
+    if notes:
+        entry["notes"] = notes
+    return entry
+
+
+def _not_found(reason: str, notes: list[str]) -> dict[str, Any]:
+    entry: dict[str, Any] = {"status": "not_found", "reason": reason}
+    if notes:
+        entry["notes"] = notes
+    return entry
+
+
+def unverifiable(
+    restrictions: Mapping[str, Any] | None,
+    row: Mapping[str, Any] | None,
+    ip_data: Mapping[str, Any] | None,
+) -> list[str]:
+    """Policy fields no source showed: `permissions.<name>`, `ip_restrict`, `ips`, `max_age`."""
+    missing = []
+    for name, restriction_field in BINANCE_FIELD.items():
+        shown = restrictions is not None and restriction_field in restrictions
+        listed = row is not None and LISTING_FIELDS.get(name, "") in row
+        if not (shown or listed):
+            missing.append(f"permissions.{name}")
+    ip_restrict = restrictions.get("ipRestrict") if restrictions is not None else None
+    if ip_restrict is None and ip_data is not None:
+        ip_restrict = protocol.parse_ip_restriction(ip_data).ip_restrict
+    if ip_restrict is None:
+        missing.append("ip_restrict")
+    # With IP restriction off Binance ignores any list, so there is nothing to verify.
+    if ip_data is None and ip_restrict is not False:
+        missing.append("ips")
+    if restrictions is None or not isinstance(restrictions.get("createTime"), int):
+        missing.append("max_age")
+    return missing

@@ -1,0 +1,172 @@
+"""`keylint fetch`, the real CLI in a subprocess, against the emulator over real HTTP."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+from emuhelpers import Fleet
+
+from keylint.testing.emulator import PATH_RESTRICTIONS, Emulator, Fault
+from tests.conftest import REPO
+
+POLICY = """\
+version: 1
+defaults: {{max_age: 90d}}
+master: {{api_key_env: MASTER_API_KEY, private_key_env: MASTER_PEM}}
+keys:
+  - name: mm
+    sub_account: mm@example.com
+    api_name: mm
+    api_key_env: MM_API_KEY
+    private_key_env: MM_PEM
+    permissions: [reading, spot_and_margin_trading]
+    ips: [203.0.113.10]
+  - name: reporting
+    api_key_env: REPORTING_API_KEY
+    secret_env: REPORTING_SECRET
+    permissions: [reading]
+    ips: [203.0.113.11]
+  - name: treasury
+    api_key_env: TREASURY_API_KEY
+    private_key_env: TREASURY_PEM
+    permissions: [reading, withdrawals]
+    ips: [203.0.113.12]
+  - name: no-credentials
+    api_key_env: NOT_SET_API_KEY
+    secret_env: NOT_SET_SECRET
+    permissions: [reading]
+"""
+
+
+def build_fleet(tmp_path: Path) -> Fleet:
+    fleet = Fleet(tmp_path)
+    fleet.sub("mm@example.com")
+    fleet.add_master()
+    fleet.add(
+        "mm",
+        "ed25519",
+        owner="mm@example.com",
+        permissions={"enableReading": True, "enableSpotAndMarginTrading": True},
+        ip_restrict=True,
+        ip_list=["203.0.113.10", "127.0.0.1"],
+    )
+    fleet.add(
+        "reporting",
+        "hmac",
+        permissions={"enableReading": True, "enableWithdrawals": True},
+        ip_restrict=True,
+        ip_list=["127.0.0.1"],
+        create_time=1_700_000_000_000,
+    )
+    fleet.add(
+        "treasury",
+        "rsa",
+        permissions={"enableReading": True, "enableWithdrawals": True},
+        ip_restrict=True,
+        ip_list=["127.0.0.1"],
+    )
+    return fleet
+
+
+def run_fetch(
+    tmp_path: Path, fleet: Fleet, base_url: str, *args: str, to_file: bool = True
+) -> tuple[subprocess.CompletedProcess[str], Path]:
+    """Run the real `keylint fetch` with the fleet's credentials and only them."""
+    policy = tmp_path / "policies.yaml"
+    policy.write_text(POLICY.format(extra=""))
+    state = tmp_path / "state.json"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BINANCE", "KEYLINT"))}
+    env.update(fleet.env)
+    output = ["--output", str(state)] if to_file else []
+    command = [sys.executable, "-m", "keylint", "fetch", str(policy), *output]
+    done = subprocess.run(
+        [*command, "--base-url", base_url, "--timeout", "5", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+    )
+    return done, state
+
+
+def secrets_of(fleet: Fleet) -> list[str]:
+    values = []
+    for secret in fleet.secrets.values():
+        values.append(secret.api_key)
+        values.extend(v for v in (secret.secret, secret.private_pem) if v)
+        if secret.private_pem:  # a PEM's body lines leak it as well as the whole block
+            values.extend(line for line in secret.private_pem.splitlines() if len(line) > 40)
+    return values
+
+
+def test_fetch_writes_a_valid_state_file_holding_what_binance_served(tmp_path: Path) -> None:
+    fleet = build_fleet(tmp_path)
+    with Emulator(fleet.scenario) as emu:
+        done, state_path = run_fetch(tmp_path, fleet, emu.base_url)
+    assert done.returncode == 3, done.stderr  # one key has no credentials in the environment
+    state = json.loads(state_path.read_text())
+    schema = json.loads((REPO / "schemas" / "state.schema.json").read_text())
+    jsonschema.Draft202012Validator(schema).validate(state)
+
+    keys = state["keys"]
+    assert keys["reporting"]["status"] == "ok"
+    assert keys["reporting"]["restrictions"]["enableWithdrawals"] is True
+    assert keys["reporting"]["restrictions"]["createTime"] == 1_700_000_000_000
+    assert keys["treasury"]["restrictions"]["ipRestrict"] is True
+    assert keys["mm"]["ip_list"] == ["203.0.113.10", "127.0.0.1"]
+    assert keys["mm"]["listing"]["canTrade"] is True
+    assert keys["no-credentials"]["status"] == "error"
+    assert "NOT_SET_API_KEY is not set" in keys["no-credentials"]["error"]
+    assert [row["apiName"] for row in state["sub_accounts"]["mm@example.com"]] == ["mm"]
+    assert "no-credentials: environment variable NOT_SET_API_KEY is not set" in done.stderr
+    assert "fetched 4 keys" in done.stderr
+
+    published = done.stdout + done.stderr + state_path.read_text()
+    for secret in secrets_of(fleet):
+        assert secret not in published
+
+
+def test_a_failing_key_does_not_stop_the_others(tmp_path: Path) -> None:
+    fleet = build_fleet(tmp_path)
+    with Emulator(fleet.scenario) as emu:
+        emu.add_fault(
+            Fault(
+                "status",
+                path=PATH_RESTRICTIONS,
+                api_key=fleet.secrets["treasury"].api_key,
+                status=503,
+            )
+        )
+        done, state_path = run_fetch(tmp_path, fleet, emu.base_url)
+    keys = json.loads(state_path.read_text())["keys"]
+    assert keys["treasury"]["status"] == "error"
+    assert keys["reporting"]["status"] == keys["mm"]["status"] == "ok"
+    assert done.returncode == 3 and "treasury:" in done.stderr
+
+
+def test_unreachable_api_is_reported_per_key_not_a_traceback(tmp_path: Path) -> None:
+    fleet = build_fleet(tmp_path)
+    with Emulator(fleet.scenario) as emu:
+        url = emu.base_url  # stopped on leaving the block: the port now refuses connections
+    done, _ = run_fetch(tmp_path, fleet, url, to_file=False)
+    assert done.returncode == 3
+    assert "Traceback" not in done.stderr
+    assert json.loads(done.stdout)["keys"]["reporting"]["status"] == "error"
+
+
+def test_bad_base_url_and_missing_path_are_usage_errors(tmp_path: Path) -> None:
+    for args in (
+        ["fetch", "--base-url", "api.binance.com", str(REPO / "policies")],
+        ["fetch", str(tmp_path / "nope")],
+    ):
+        done = subprocess.run(
+            [sys.executable, "-m", "keylint", *args], capture_output=True, text=True, timeout=60
+        )
+        assert done.returncode == 2, done.stderr
+        assert done.stderr.startswith("keylint: error: ")

@@ -1,0 +1,276 @@
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+
+from keylint.binance import errors, protocol
+from keylint.binance.client import BinanceClient, Pacer
+from keylint.binance.signing import Credentials, HmacSigner
+
+CREDS = Credentials("A" * 64, HmacSigner(b"secret"))
+JSON = {"Content-Type": "application/json"}
+
+
+class FakeTime:
+    """Monotonic clock that only moves when the code under test sleeps."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.sleeps: list[float] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+        await asyncio.sleep(0)
+
+
+def answer(
+    status: int = 200, obj: Any = None, headers: dict[str, str] | None = None
+) -> httpx.Response:
+    return httpx.Response(
+        status, headers={**JSON, **(headers or {})}, content=json.dumps(obj or {}).encode()
+    )
+
+
+def run(
+    handler: Callable[[httpx.Request], httpx.Response],
+    call: protocol.Call | None = None,
+    *,
+    fake: FakeTime | None = None,
+    sync: bool = False,
+    **options: Any,
+) -> Any:
+    fake = fake or FakeTime()
+
+    async def go() -> Any:
+        client = BinanceClient(
+            base_url="https://api.binance.com",
+            transport=httpx.MockTransport(handler),
+            clock=fake.clock,
+            sleep=fake.sleep,
+            rng=lambda: 0.5,
+            **options,
+        )
+        async with client:
+            if sync:
+                await client.sync_clock()
+            return await client.call(call or protocol.api_restrictions(), CREDS)
+
+    return asyncio.run(go())
+
+
+def test_5xx_is_retried_with_growing_backoff_then_succeeds() -> None:
+    seen: list[int] = []
+    fake = FakeTime()
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(1)
+        return answer(503, {"code": -1001, "msg": "x"}) if len(seen) < 3 else answer(200, {"ok": 1})
+
+    assert run(handler, fake=fake) == {"ok": 1}
+    assert len(seen) == 3
+    assert len(fake.sleeps) == 2 and fake.sleeps[1] > fake.sleeps[0] > 0
+
+
+def test_persistent_5xx_gives_up_after_three_attempts() -> None:
+    calls: list[int] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(1)
+        return httpx.Response(502, content=b"<html>bad gateway</html>")
+
+    with pytest.raises(errors.ServerError, match="after 3 attempts"):
+        run(handler)
+    assert len(calls) == 3
+
+
+def test_dropped_connections_are_retried() -> None:
+    calls: list[int] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(1)
+        if len(calls) == 1:
+            raise httpx.RemoteProtocolError("server disconnected", request=request)
+        return answer(200, {"enableReading": True})
+
+    assert run(handler) == {"enableReading": True}
+    assert len(calls) == 2
+
+
+def test_key_rejection_is_not_retried() -> None:
+    calls: list[int] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(1)
+        return answer(
+            401, {"code": -2015, "msg": "Invalid API-key, IP, or permissions for action."}
+        )
+
+    with pytest.raises(errors.KeyRejected):
+        run(handler)
+    assert len(calls) == 1
+
+
+def test_retry_after_beyond_the_deadline_fails_at_once() -> None:
+    fake = FakeTime()
+    calls: list[int] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(1)
+        return answer(429, {"code": -1003, "msg": "x"}, {"Retry-After": "120"})
+
+    with pytest.raises(errors.RateLimited, match="after the run's --timeout"):
+        run(handler, fake=fake, timeout=10)
+    assert len(calls) == 1 and fake.sleeps == []
+
+
+def test_retry_after_within_the_deadline_is_honoured() -> None:
+    fake = FakeTime()
+    calls: list[float] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(fake.now)
+        if len(calls) == 1:
+            return answer(429, {"code": -1003, "msg": "x"}, {"Retry-After": "2"})
+        return answer(200, {"ok": True})
+
+    assert run(handler, fake=fake, timeout=10) == {"ok": True}
+    assert calls[1] - calls[0] >= 2
+
+
+def test_clock_is_resynced_once_on_1021_then_the_call_succeeds() -> None:
+    times: list[int] = []
+    sent: list[int] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == protocol.PATH_TIME:
+            times.append(1)
+            # The second sync reveals Binance's clock is 30 s ahead.
+            return answer(200, {"serverTime": int(1e12) + (30000 if len(times) > 1 else 0)})
+        stamp = int(request.url.params["timestamp"])
+        sent.append(stamp)
+        if stamp < int(1e12) + 25000:
+            return answer(400, {"code": -1021, "msg": "Timestamp outside recvWindow"})
+        return answer(200, {"ok": True})
+
+    result = run(handler, sync=True, wall_clock=lambda: 1e9)
+    assert result == {"ok": True}
+    assert len(times) == 2 and len(sent) == 2 and sent[1] - sent[0] == 30000
+
+
+def test_second_1021_after_resync_is_a_clock_error() -> None:
+    times: list[int] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == protocol.PATH_TIME:
+            times.append(1)
+            return answer(200, {"serverTime": 1})
+        return answer(400, {"code": -1021, "msg": "x"})
+
+    with pytest.raises(errors.ClockSkew, match="again after re-syncing") as info:
+        run(handler, sync=True)
+    assert "clock" in info.value.reason
+    assert len(times) == 2  # the initial sync and exactly one resync
+
+
+def test_concurrency_is_bounded_by_the_semaphore() -> None:
+    in_flight = 0
+    peak = 0
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        nonlocal in_flight, peak
+        in_flight += 1
+        peak = max(peak, in_flight)
+        await asyncio.sleep(0.005)
+        in_flight -= 1
+        return answer(200, {})
+
+    async def go() -> None:
+        async with BinanceClient(
+            base_url="https://x", transport=httpx.MockTransport(handler), concurrency=3
+        ) as client:
+            await asyncio.gather(
+                *(client.call(protocol.api_restrictions(), CREDS) for _ in range(20))
+            )
+
+    asyncio.run(go())
+    assert peak == 3
+
+
+def test_timeout_of_an_attempt_is_a_transport_failure() -> None:
+    async def handler(request: httpx.Request) -> httpx.Response:
+        await asyncio.sleep(5)
+        return answer(200, {})
+
+    async def go() -> None:
+        async with BinanceClient(
+            base_url="https://x",
+            transport=httpx.MockTransport(handler),
+            timeout=0.5,
+            attempt_timeout=0.1,
+        ) as client:
+            await client.call(protocol.api_restrictions(), CREDS)
+
+    with pytest.raises(errors.TransportFailure, match="timeout"):
+        asyncio.run(go())
+
+
+# --- pacer ----------------------------------------------------------------------------------
+
+
+def test_pacer_spaces_uid_calls_to_the_limit() -> None:
+    fake = FakeTime()
+    pacer = Pacer(limits={"uid": 9000, "ip": 100}, window=1.0, clock=fake.clock, sleep=fake.sleep)
+    call = protocol.sub_account_api("a@b.c")
+    sent: list[float] = []
+
+    async def go() -> None:
+        for _ in range(7):
+            await pacer.acquire(call, deadline=fake.now + 100)
+            sent.append(fake.now)
+
+    asyncio.run(go())
+    # Never more than 3 calls (9000 weight) inside any window of `span` seconds.
+    for index in range(3, len(sent)):
+        assert sent[index] - sent[index - 3] >= pacer.span
+    assert sent[-1] - sent[0] < 3 * pacer.span  # and not slower than needed
+
+
+def test_pacer_counts_weight_others_spent() -> None:
+    fake = FakeTime()
+    pacer = Pacer(limits={"uid": 9000}, window=1.0, clock=fake.clock, sleep=fake.sleep)
+    call = protocol.sub_account_api("a@b.c")
+    asyncio.run(pacer.acquire(call, deadline=fake.now + 10))
+    assert pacer.delay(call.bucket, "uid", 3000) == 0
+    pacer.observe(call, used=9000)  # another runner spent the rest of the budget
+    assert pacer.delay(call.bucket, "uid", 3000) > 0
+
+
+def test_pacer_fails_fast_when_the_wait_passes_the_deadline() -> None:
+    fake = FakeTime()
+    pacer = Pacer(limits={"uid": 3000}, window=60.0, clock=fake.clock, sleep=fake.sleep)
+    call = protocol.sub_account_ip_restriction("a@b.c", "k")
+
+    async def go() -> None:
+        await pacer.acquire(call, deadline=fake.now + 5)
+        await pacer.acquire(call, deadline=fake.now + 5)
+
+    with pytest.raises(errors.RateLimited, match="UID weight"):
+        asyncio.run(go())
+    assert fake.sleeps == []
+
+
+def test_ip_ban_blocks_every_bucket() -> None:
+    fake = FakeTime()
+    pacer = Pacer(clock=fake.clock, sleep=fake.sleep)
+    pacer.block(None, fake.now + 30, "ban")
+    assert pacer.delay(protocol.api_restrictions().bucket, "ip", 1) == pytest.approx(30)
+    assert pacer.delay(protocol.sub_account_api("x").bucket, "uid", 3000) == pytest.approx(30)
