@@ -8,6 +8,7 @@ directory and only the shell exports that read them are printed.
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 import tempfile
 import threading
@@ -39,6 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"export KEYLINT_BASE_URL={emulator.base_url}")
     for line in iter_env_exports(scenario, generated, secrets_dir):
         print(line)
+    print("# ready: run the export lines above in your shell, then keylint against this URL")
     sys.stdout.flush()
     try:
         threading.Event().wait()
@@ -46,6 +48,8 @@ def main(argv: list[str] | None = None) -> int:
         pass
     finally:
         emulator.stop()
+        # The generated credentials are only good for this emulator: do not leave them behind.
+        shutil.rmtree(secrets_dir, ignore_errors=True)
     return 0
 
 

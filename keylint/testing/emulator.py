@@ -818,9 +818,12 @@ def _verify_asymmetric(key: EmuKey, payload: bytes, signature: str) -> bool:
 def iter_env_exports(
     scenario: Scenario, generated: Mapping[str, ClientSecret], secrets_dir: Path
 ) -> Iterator[str]:
-    """Shell exports for generated keys; secrets go to files in `secrets_dir`, never stdout."""
+    """Shell exports for generated keys; keys and secrets go to files in `secrets_dir`, and
+    stdout shows only the commands that read them (no full API key in any output)."""
     for prefix, client in generated.items():
-        yield f"export {prefix}_API_KEY={client.api_key}"
+        key_path = secrets_dir / f"{prefix.lower()}.api_key"
+        _write_private(key_path, client.api_key)
+        yield f'export {prefix}_API_KEY="$(cat {key_path})"'
         if client.signing == "hmac":
             path = secrets_dir / f"{prefix.lower()}.secret"
             _write_private(path, client.secret or "")
