@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 import os
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, NoReturn
@@ -205,6 +206,7 @@ def rules(
     ] = None,
 ) -> None:
     """List every rule, or explain one: what it checks, why it matters, an example, the fix."""
+    from keylint.reporters.rules import render_rule, render_rule_list
     from keylint.rules import all_rules, get
 
     def run() -> int:
@@ -217,29 +219,10 @@ def rules(
     raise typer.Exit(guarded(run))
 
 
-def render_rule_list(rules_: list) -> str:  # type: ignore[type-arg]
-    lines = [f"{'id':<6} {'name':<32} {'layer':<17} {'severity':<8} kind"]
-    for r in rules_:
-        kind = r.kind.value if r.implemented else f"{r.kind.value} (not implemented yet)"
-        lines.append(f"{r.id:<6} {r.name:<32} {r.layer.value:<17} {r.severity.value:<8} {kind}")
-    lines.append("")
-    lines.append("`keylint rules ID` explains one rule.")
-    return "\n".join(lines)
-
-
-def render_rule(r) -> str:  # type: ignore[no-untyped-def]
-    status = "" if r.implemented else "\nStatus: not implemented yet; no command reports it.\n"
-    head = (
-        f"{r.id} {r.name}\n{'=' * len(r.id + ' ' + r.name)}\n"
-        f"Layer: {r.layer.value}   Severity: {r.severity.value}   Runs: {r.kind.value}\n{status}"
-    )
-    return head + "\n" + r.doc + "\n"
-
-
-def guarded(run: typer.Typer | object) -> int:  # type: ignore[type-arg]
+def guarded(run: Callable[[], int]) -> int:
     """Run a command; a KeylintError is one plain line on stderr, never a traceback."""
     try:
-        return run()  # type: ignore[operator,no-any-return]
+        return run()
     except KeylintError as exc:
         typer.echo(f"keylint: error: {exc}", err=True)
         return exc.exit_code

@@ -80,7 +80,7 @@ def declared_keys(paths: Sequence[str]) -> Declared:
 class KeyIdentity(NamedTuple):
     """What KL003 compares across files: a key's name and API-key variable, and where."""
 
-    index: int  # the key's place in its FileReport
+    slot: int  # the key's place in its FileReport
     name: str
     file: str
     pos: Pos
@@ -125,7 +125,7 @@ class _Registry:
         for ident in identities:
             duplicates = list(self.duplicates(ident))
             if duplicates:
-                key_report = report.keys[ident.index]
+                key_report = report.keys[ident.slot]
                 key_report.findings = review_order([*key_report.findings, *duplicates])
         return report
 

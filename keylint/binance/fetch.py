@@ -48,19 +48,31 @@ IP_NOT_WHITELISTED = (
 
 
 class KeySpec(Protocol):
-    name: str
-    sub_account: str | None
-    api_name: str | None
-    api_key_env: str | None
-    secret_env: str | None
-    private_key_env: str | None
-    status: str
+    """What fetch reads of a declared key (read-only: policies are frozen)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def sub_account(self) -> str | None: ...
+    @property
+    def api_name(self) -> str | None: ...
+    @property
+    def api_key_env(self) -> str | None: ...
+    @property
+    def secret_env(self) -> str | None: ...
+    @property
+    def private_key_env(self) -> str | None: ...
+    @property
+    def status(self) -> str: ...
 
 
 class MasterSpec(Protocol):
-    api_key_env: str | None
-    secret_env: str | None
-    private_key_env: str | None
+    @property
+    def api_key_env(self) -> str | None: ...
+    @property
+    def secret_env(self) -> str | None: ...
+    @property
+    def private_key_env(self) -> str | None: ...
 
 
 def credentials_from_env(spec: Any, env: Mapping[str, str]) -> Credentials:

@@ -209,7 +209,7 @@ def _type_name(value: Any) -> str:
         "number": "a number",
     }
     if isinstance(value, list):
-        return " or ".join(names.get(v, v) for v in value)
+        return " or ".join(names.get(v, str(v)) for v in value)
     return names.get(value, str(value))
 
 

@@ -17,7 +17,7 @@ import yaml
 try:  # libyaml composes about five times faster than the pure-Python loader
     from yaml import CSafeLoader as _Loader
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment,unused-ignore]
 
 Path = tuple[str | int, ...]
 

@@ -1,0 +1,39 @@
+"""The house style is checked, not hoped for: ruff (lint and format) and mypy --strict."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import REPO
+
+
+def _run(*command: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", *command], cwd=REPO, capture_output=True, text=True, timeout=300
+    )
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("ruff", "check", "keylint", "tests", "benchmarks"),
+        ("ruff", "format", "--check", "keylint", "tests", "benchmarks"),
+    ],
+    ids=["ruff-check", "ruff-format"],
+)
+def test_ruff(command: tuple[str, ...]) -> None:
+    if shutil.which("ruff") is None and _run("ruff", "--version").returncode != 0:
+        pytest.skip("ruff is not installed (pip install -e '.[test]')")
+    done = _run(*command)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_mypy_strict() -> None:
+    if _run("mypy", "--version").returncode != 0:
+        pytest.skip("mypy is not installed (pip install -e '.[test]')")
+    done = _run("mypy", "keylint")
+    assert done.returncode == 0, done.stdout + done.stderr
