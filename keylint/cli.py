@@ -77,6 +77,28 @@ NowOpt = Annotated[
 ]
 
 
+BaseUrlOpt = Annotated[
+    str,
+    typer.Option(
+        "--base-url",
+        envvar="KEYLINT_BASE_URL",
+        help="Binance API address; keylint sends requests nowhere else.",
+    ),
+]
+ConcurrencyOpt = Annotated[
+    int, typer.Option("--concurrency", min=1, max=64, help="Requests in flight at once.")
+]
+TimeoutOpt = Annotated[
+    float,
+    typer.Option(
+        "--timeout",
+        min=1.0,
+        help="Seconds the whole fetch may take; keys not read "
+        "by then are reported unchecked, never waited on for hours.",
+    ),
+]
+
+
 def version_callback(value: bool) -> None:
     if value:
         typer.echo(f"keylint {__version__}")
@@ -122,26 +144,54 @@ def validate(
     raise typer.Exit(guarded(run))
 
 
-BaseUrlOpt = Annotated[
-    str,
-    typer.Option(
-        "--base-url",
-        envvar="KEYLINT_BASE_URL",
-        help="Binance API address; keylint sends requests nowhere else.",
-    ),
-]
-ConcurrencyOpt = Annotated[
-    int, typer.Option("--concurrency", min=1, max=64, help="Requests in flight at once.")
-]
-TimeoutOpt = Annotated[
-    float,
-    typer.Option(
-        "--timeout",
-        min=1.0,
-        help="Seconds the whole fetch may take; keys not read "
-        "by then are reported unchecked, never waited on for hours.",
-    ),
-]
+@app.command()
+def check(
+    paths: PathsArg = None,
+    state: Annotated[
+        Path | None,
+        typer.Option(
+            "--state",
+            dir_okay=False,
+            show_default=False,
+            help="Read live state from this state file (`keylint fetch`) instead of "
+            "Binance: for forks and demos without credentials.",
+        ),
+    ] = None,
+    output_format: FormatOpt = OutputFormat.text,
+    output: OutputOpt = None,
+    fail_on: FailOnOpt = FailOn.error,
+    now: NowOpt = None,
+    base_url: BaseUrlOpt = "https://api.binance.com",
+    concurrency: ConcurrencyOpt = 16,
+    timeout: TimeoutOpt = 60.0,
+) -> None:
+    """Compare every declared key with its live state: permissions, trusted IPs, age.
+
+    Runs the static rules, then the live ones against Binance (credentials from the
+    environment variables the policies name) or a state file. Exit codes: 0 nothing at or
+    above --fail-on, 1 findings at or above it, 3 no such findings but some keys could not be
+    checked (each is in the report), 2 usage error.
+    """
+
+    def run() -> int:
+        from keylint import engine
+        from keylint.live import read_live
+
+        targets = paths or ["policies"]
+        live = read_live(
+            targets,
+            state=state,
+            base_url=check_base_url(base_url),
+            concurrency=concurrency,
+            timeout=timeout,
+        )
+        result = engine.check(
+            targets, live=live, now=parse_now(now), fail_on=severity_threshold(fail_on)
+        )
+        emit(result, output_format, output)
+        return result.exit_code
+
+    raise typer.Exit(guarded(run))
 
 
 @app.command()

@@ -5,19 +5,21 @@ from __future__ import annotations
 import dataclasses
 import functools
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 from keylint.findings import Finding, Problem, Severity
+from keylint.livekey import LiveKey, live_key
 from keylint.policy.loader import PolicyFile, discover, load_policy_file
 from keylint.policy.model import KeyPolicy, MasterPolicy
 from keylint.policy.schema import FAST_PATH_MIN_FILES
 from keylint.policy.yamlload import Pos
 from keylint.result import FileReport, KeyReport, Result
 from keylint.rules import Context, Kind, Rule, all_rules, stamp
+from keylint.rules.cleanup import undeclared_keys
 
 # Below this many files a process pool costs more than it saves (measured: benchmarks/).
 PARALLEL_MIN_FILES = 64
@@ -75,6 +77,68 @@ def declared_keys(paths: Sequence[str]) -> Declared:
             seen[key.name] = key.file
             declared.keys.append(key)
     return declared
+
+
+class LiveSource(Protocol):
+    """Live state as `fetch` returns it or a state file holds it (SPEC §2)."""
+
+    @property
+    def keys(self) -> dict[str, dict[str, Any]]: ...
+    @property
+    def sub_accounts(self) -> dict[str, list[dict[str, Any]]]: ...
+
+
+def check(
+    paths: Sequence[str], *, live: LiveSource, now: datetime, fail_on: Severity | None
+) -> Result:
+    """`keylint check`: the static rules, then every key against its live state, then KL307."""
+    result = Result(command="check", generated_at=now, fail_on=fail_on)
+    registry = _Registry()
+    sub_accounts = _SubAccounts()
+    for path in discover(paths):
+        policy_file = load_policy_file(path)
+        report = _report_file(policy_file, _static_rules(), now, live)
+        place = {(key.name, key.line): index for index, key in enumerate(report.keys)}
+        identities = [
+            KeyIdentity(
+                place[k.name, k.pos.line], k.name, k.file, k.pos, k.api_key_env, k.at("api_key_env")
+            )
+            for k in policy_file.keys
+        ]
+        result.files.append(registry.add(report, identities))
+        sub_accounts.declare(policy_file.keys, live)
+    for report in result.files:
+        report.findings.extend(sub_accounts.undeclared(report.path, live))
+    return result
+
+
+class _SubAccounts:
+    """Which keys the policies declare in each sub-account, for KL307."""
+
+    def __init__(self) -> None:
+        self.first: dict[str, KeyPolicy] = {}  # the key that first names each sub-account
+        self.labels: dict[str, set[str]] = {}
+
+    def declare(self, keys: Iterable[KeyPolicy], live: LiveSource) -> None:
+        for key in keys:
+            if not key.sub_account:
+                continue
+            self.first.setdefault(key.sub_account, key)
+            labels = self.labels.setdefault(key.sub_account, set())
+            if key.api_name:
+                labels.add(key.api_name)
+            listing = (live.keys.get(key.name) or {}).get("listing") or {}
+            if listing.get("apiName"):  # matched by its API key: it is this key's row
+                labels.add(listing["apiName"])
+
+    def undeclared(self, file: str, live: LiveSource) -> Iterator[Finding]:
+        for email, rows in sorted(live.sub_accounts.items()):
+            declaring = self.first.get(email)
+            if declaring is None or declaring.file != file:
+                continue
+            labels = self.labels.get(email, set())
+            for problem in undeclared_keys(declaring, email, rows, labels):
+                yield stamp("KL307", problem, file=file, key=None)
 
 
 class KeyIdentity(NamedTuple):
@@ -169,7 +233,13 @@ class _Registry:
                 self.envs[key.api_key_env] = (key.name, key.file, key.env_pos)
 
 
-def _report_file(policy_file: PolicyFile, rules: list[Rule], now: datetime) -> FileReport:
+def _report_file(
+    policy_file: PolicyFile,
+    rules: list[Rule],
+    now: datetime,
+    live: LiveSource | None = None,
+) -> FileReport:
+    """Findings per key of one file; with `live` (check), the live rules too and key status."""
     report = FileReport(path=policy_file.path)
     by_key: dict[str, list[Finding]] = {}
     for finding in policy_file.findings:
@@ -178,24 +248,16 @@ def _report_file(policy_file: PolicyFile, rules: list[Rule], now: datetime) -> F
         else:
             by_key.setdefault(finding.key, []).append(finding)
     for key in policy_file.keys:
-        findings = apply_waivers(key, run_key_rules(key, rules, now), {r.id for r in rules}, now)
-        report.keys.append(
-            KeyReport(
-                name=key.name,
-                file=key.file,
-                line=key.pos.line,
-                status="static",
-                owner=key.owner,
-                findings=review_order(by_key.pop(key.name, []) + findings),
-            )
-        )
+        key_report = _report_key(key, rules, now, live)
+        key_report.findings = review_order(by_key.pop(key.name, []) + key_report.findings)
+        report.keys.append(key_report)
     for label, pos in policy_file.invalid_keys:
         report.keys.append(
             KeyReport(
                 name=label,
                 file=policy_file.path,
                 line=pos.line,
-                status="static",
+                status="static" if live is None else "unchecked",
                 error="the policy entry is invalid (KL002); its other rules did not run",
                 findings=review_order(by_key.pop(label, [])),
             )
@@ -206,9 +268,46 @@ def _report_file(policy_file: PolicyFile, rules: list[Rule], now: datetime) -> F
     return report
 
 
-def run_key_rules(key: KeyPolicy, rules: Iterable[Rule], now: datetime) -> list[Finding]:
+def _report_key(
+    key: KeyPolicy, rules: list[Rule], now: datetime, live: LiveSource | None
+) -> KeyReport:
+    report = KeyReport(
+        name=key.name, file=key.file, line=key.pos.line, status="static", owner=key.owner
+    )
+    ran = list(rules)
+    state: LiveKey | None = None
+    if live is not None:
+        entry = live.keys.get(key.name)
+        if entry is None:
+            report.status = "unchecked"
+            report.error = "the state file has no entry for this key; run `keylint fetch` again"
+        elif entry.get("status") == "error":
+            report.status = "unchecked"
+            report.error = str(entry.get("error") or "Binance could not be read for this key")
+        else:
+            state = live_key(entry)
+            ran += _live_rules()
+            report.unverifiable = list(state.unverifiable)
+    findings = run_key_rules(key, ran, now, state)
+    findings = apply_waivers(key, findings, {r.id for r in ran}, now)
+    if state is not None:
+        live_ids = {r.id for r in _live_rules()}
+        drifted = any(f.rule in live_ids and not f.waived for f in findings)
+        report.status = "drift" if drifted else "ok"
+    report.findings = findings
+    return report
+
+
+@functools.cache
+def _live_rules() -> list[Rule]:
+    return [r for r in all_rules() if r.kind is Kind.LIVE and r.check is not None]
+
+
+def run_key_rules(
+    key: KeyPolicy, rules: Iterable[Rule], now: datetime, live: LiveKey | None = None
+) -> list[Finding]:
     """Every given rule on one key, stamped with the rule's identity."""
-    context = Context(key=key, now=now)
+    context = Context(key=key, now=now, live=live)
     findings: list[Finding] = []
     for rule in rules:
         assert rule.check is not None

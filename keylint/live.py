@@ -8,9 +8,13 @@ import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from keylint.engine import Declared
+from keylint.engine import Declared, LiveSource, declared_keys
 from keylint.progress import ProgressLine
+
+if TYPE_CHECKING:
+    from keylint.binance.state import LiveState
 from keylint.result import EXIT_OK, EXIT_UNCHECKED
 
 
@@ -22,16 +26,13 @@ class FetchOutcome:
     messages: list[str] = field(default_factory=list)
 
 
-def fetch_state(
-    declared: Declared, *, base_url: str, concurrency: int, timeout: float, output: Path | None
-) -> FetchOutcome:
-    """Fetch every declared key's live state and write it as a state file (or to stdout)."""
+def fetch_now(declared: Declared, *, base_url: str, concurrency: int, timeout: float) -> LiveState:
+    """Read every declared key from Binance, with a progress line on a terminal."""
     from keylint.binance.fetch import fetch_live_state
-    from keylint.binance.state import write_state
 
     progress = ProgressLine()
     try:
-        state = asyncio.run(
+        return asyncio.run(
             fetch_live_state(
                 declared.keys,
                 declared.master,
@@ -44,6 +45,28 @@ def fetch_state(
         )
     finally:
         progress.close()
+
+
+def read_live(
+    paths: list[str], *, state: Path | None, base_url: str, concurrency: int, timeout: float
+) -> LiveSource:
+    """Live state for `check`: from a state file, or fetched from Binance now."""
+    if state is not None:
+        from keylint.binance.state import read_state
+
+        return read_state(state)
+    return fetch_now(
+        declared_keys(paths), base_url=base_url, concurrency=concurrency, timeout=timeout
+    )
+
+
+def fetch_state(
+    declared: Declared, *, base_url: str, concurrency: int, timeout: float, output: Path | None
+) -> FetchOutcome:
+    """Fetch every declared key's live state and write it as a state file (or to stdout)."""
+    from keylint.binance.state import write_state
+
+    state = fetch_now(declared, base_url=base_url, concurrency=concurrency, timeout=timeout)
     if output is not None:
         write_state(output, state)
     else:

@@ -40,3 +40,19 @@ def canonical(name: str) -> str | None:
 def all_names() -> list[str]:
     """Every accepted spelling: canonical names first, then Binance field names."""
     return [*BINANCE_FIELD, *BINANCE_FIELD.values()]
+
+
+# The switch's label in Binance's API Management page, for hints a person follows by hand.
+UI_LABEL: dict[str, str] = {
+    "reading": "Enable Reading",
+    "spot_and_margin_trading": "Enable Spot & Margin Trading",
+    "margin_loan_repay_transfer": "Enable Margin Loan, Repay & Transfer",
+    "futures": "Enable Futures",
+    "european_options": "Enable European Options",
+    "portfolio_margin_trading": "Enable Portfolio Margin Trading",
+    "withdrawals": "Enable Withdrawals",
+    "internal_transfer": "Permits Internal Transfer",
+    "universal_transfer": "Permits Universal Transfer",
+    "fix_api_trade": "Enable FIX API Trade",
+    "fix_read_only": "Enable FIX Read Only",
+}

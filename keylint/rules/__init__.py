@@ -15,6 +15,7 @@ from typing import Any
 
 from keylint.errors import UsageError
 from keylint.findings import Finding, Layer, Problem, Severity
+from keylint.livekey import LiveKey
 from keylint.policy.model import KeyPolicy
 
 
@@ -32,7 +33,24 @@ class Context:
 
     key: KeyPolicy
     now: datetime
-    live: Any = None
+    live: LiveKey | None = None
+
+    @property
+    def shown(self) -> LiveKey:
+        """The live state of a live rule's key (the engine runs live rules only with one)."""
+        assert self.live is not None
+        return self.live
+
+
+def in_binance(key: KeyPolicy) -> str:
+    """Where a person finds the key in Binance's web pages."""
+    label = f" labelled {key.api_name!r}" if key.api_name else ""
+    if key.sub_account:
+        return (
+            f"Binance, logged in as the master: Sub Account -> API Management -> "
+            f"{key.sub_account} -> the key{label}"
+        )
+    return f"Binance: Account -> API Management -> the key{label}"
 
 
 Check = Callable[[Context], Iterable[Problem]]
@@ -45,12 +63,9 @@ class Rule:
     layer: Layer
     severity: Severity
     kind: Kind
-    check: Check | None
+    check: Check | None  # None: the rule is not per key (the loader or engine reports it)
     doc: str
-
-    @property
-    def implemented(self) -> bool:
-        return self.kind is Kind.FILE or self.check is not None
+    implemented: bool = True
 
     @property
     def summary(self) -> str:
@@ -82,17 +97,21 @@ def rule(
     severity: Severity,
     *,
     kind: Kind,
+    per_key: bool = True,
     implemented: bool = True,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Register the decorated function as a rule; its docstring becomes the rule's docs."""
+    """Register the decorated function as a rule; its docstring becomes the rule's docs.
+
+    A per-key rule's function is its check; other rules (file problems, KL307 across a
+    sub-account) are reported by the loader or engine, and the function only documents them.
+    """
 
     def register(func: Callable[..., Any]) -> Callable[..., Any]:
         if rule_id in RULES:
             raise RuntimeError(f"rule id {rule_id} registered twice")
-        check = func if kind is not Kind.FILE and implemented else None
-        RULES[rule_id] = Rule(
-            rule_id, name, layer, severity, kind, check, inspect.cleandoc(func.__doc__ or "")
-        )
+        check = func if kind is not Kind.FILE and per_key and implemented else None
+        doc = inspect.cleandoc(func.__doc__ or "")
+        RULES[rule_id] = Rule(rule_id, name, layer, severity, kind, check, doc, implemented)
         return func
 
     return register

@@ -3,13 +3,33 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime, timedelta
+from typing import Any
 
 from keylint.findings import Layer, Problem, Severity
-from keylint.rules import Context, Kind, rule
+from keylint.policy.durations import format_duration
+from keylint.policy.model import KeyPolicy
+from keylint.rules import Context, Kind, in_binance, rule
 
 
-@rule("KL301", "key-too-old", Layer.CLEANUP, Severity.ERROR, kind=Kind.LIVE, implemented=False)
-def key_too_old(ctx: Context) -> None:
+def _age(ctx: Context) -> timedelta | None:
+    created = ctx.shown.created
+    return None if created is None else ctx.now - created
+
+
+def _days(span: timedelta) -> str:
+    days = span.days
+    return (
+        f"{days} day{'' if days == 1 else 's'}" if days else f"{int(span.total_seconds() // 3600)}h"
+    )
+
+
+def _day(moment: datetime | None) -> str:
+    return moment.date().isoformat() if moment else "unknown"
+
+
+@rule("KL301", "key-too-old", Layer.CLEANUP, Severity.ERROR, kind=Kind.LIVE)
+def key_too_old(ctx: Context) -> Iterator[Problem]:
     """The key is older than its `max_age`.
 
     What it checks:
@@ -29,12 +49,27 @@ def key_too_old(ctx: Context) -> None:
         Create a new key with the same restrictions, move the service to it, delete the old
         one in Binance's API Management; update `api_key_env`'s secret in your vault.
     """
+    key, live = ctx.key, ctx.shown
+    age = _age(ctx)
+    if key.retired or key.max_age is None or age is None or age <= key.max_age:
+        return
+    pos = key.at("max_age")
+    yield Problem(
+        pos.line,
+        pos.column,
+        f"the key is {_days(age)} old, past its max_age of {format_duration(key.max_age)} "
+        f"(created {_day(live.created)})",
+        f"Rotate it: create a new key with the same restrictions in {in_binance(key)}, move the "
+        "service to it, then delete this key. To accept the age, raise `max_age` at "
+        f"{key.file}:{pos.line}.",
+        subject="max_age",
+        expected=f"at most {format_duration(key.max_age)}",
+        actual=_days(age),
+    )
 
 
-@rule(
-    "KL302", "key-rotation-due", Layer.CLEANUP, Severity.WARNING, kind=Kind.LIVE, implemented=False
-)
-def key_rotation_due(ctx: Context) -> None:
+@rule("KL302", "key-rotation-due", Layer.CLEANUP, Severity.WARNING, kind=Kind.LIVE)
+def key_rotation_due(ctx: Context) -> Iterator[Problem]:
     """The key reaches its `max_age` within `rotate_warning`.
 
     What it checks:
@@ -52,17 +87,30 @@ def key_rotation_due(ctx: Context) -> None:
     Fix:
         Schedule the rotation: create the replacement key, switch the service, delete the old key.
     """
+    key, live = ctx.key, ctx.shown
+    age = _age(ctx)
+    if key.retired or key.max_age is None or age is None or age > key.max_age:
+        return
+    left = key.max_age - age
+    if left > key.rotate_warning:
+        return
+    pos = key.at("max_age")
+    yield Problem(
+        pos.line,
+        pos.column,
+        f"the key reaches its max_age of {format_duration(key.max_age)} in {_days(left)} "
+        f"(created {_day(live.created)}; warning starts {format_duration(key.rotate_warning)} "
+        "ahead)",
+        f"Schedule the rotation now: create the replacement key in {in_binance(key)}, switch the "
+        "service, delete this key.",
+        subject="max_age",
+        expected=f"at most {format_duration(key.max_age)}",
+        actual=_days(age),
+    )
 
 
-@rule(
-    "KL303",
-    "trading-authority-expiring",
-    Layer.CLEANUP,
-    Severity.WARNING,
-    kind=Kind.LIVE,
-    implemented=False,
-)
-def trading_authority_expiring(ctx: Context) -> None:
+@rule("KL303", "trading-authority-expiring", Layer.CLEANUP, Severity.WARNING, kind=Kind.LIVE)
+def trading_authority_expiring(ctx: Context) -> Iterator[Problem]:
     """Binance will lapse the key's trading permission within `rotate_warning`.
 
     What it checks:
@@ -80,10 +128,28 @@ def trading_authority_expiring(ctx: Context) -> None:
         Bind the key to trusted IPs (which lifts the lapse), or re-enable trading in Binance's
         API Management before the date.
     """
+    key, live = ctx.key, ctx.shown
+    if key.retired or live.trading_expires is None:
+        return
+    left = live.trading_expires - ctx.now
+    if left > key.rotate_warning:
+        return
+    pos = key.at("permission:spot_and_margin_trading", "permissions")
+    when = "lapsed on" if left.total_seconds() <= 0 else f"lapses in {_days(left)}, on"
+    yield Problem(
+        pos.line,
+        pos.column,
+        f"Binance's trading authority for this key {when} {_day(live.trading_expires)}",
+        f"Bind the key to trusted IPs in {in_binance(key)} (Binance lifts the lapse for "
+        "IP-restricted keys), or re-enable trading there before that day.",
+        subject="tradingAuthorityExpirationTime",
+        expected=f"more than {format_duration(key.rotate_warning)} away",
+        actual=_day(live.trading_expires),
+    )
 
 
-@rule("KL304", "key-not-found", Layer.CLEANUP, Severity.ERROR, kind=Kind.LIVE, implemented=False)
-def key_not_found(ctx: Context) -> None:
+@rule("KL304", "key-not-found", Layer.CLEANUP, Severity.ERROR, kind=Kind.LIVE)
+def key_not_found(ctx: Context) -> Iterator[Problem]:
     """An active key is unknown to Binance.
 
     What it checks:
@@ -104,12 +170,24 @@ def key_not_found(ctx: Context) -> None:
         If the key was deleted on purpose, mark it `status: retired` (or remove the entry);
         otherwise check that `api_key_env` holds the current key.
     """
+    key, live = ctx.key, ctx.shown
+    if key.retired or live.status != "not_found":
+        return
+    yield Problem(
+        key.pos.line,
+        key.pos.column,
+        f"Binance does not know the key: {live.reason or 'it was not found'}",
+        f"If the key was deleted on purpose, set `status: retired` at {key.file}:{key.pos.line} "
+        f"(or delete the entry); otherwise check that {key.api_key_env or 'api_key_env'} holds "
+        "the current API key and that this machine's IP is on the key's whitelist.",
+        subject="exists",
+        expected="exists",
+        actual="not found",
+    )
 
 
-@rule(
-    "KL305", "retired-key-alive", Layer.CLEANUP, Severity.ERROR, kind=Kind.LIVE, implemented=False
-)
-def retired_key_alive(ctx: Context) -> None:
+@rule("KL305", "retired-key-alive", Layer.CLEANUP, Severity.ERROR, kind=Kind.LIVE)
+def retired_key_alive(ctx: Context) -> Iterator[Problem]:
     """A key the policy marks retired still answers.
 
     What it checks:
@@ -129,6 +207,26 @@ def retired_key_alive(ctx: Context) -> None:
         Delete the key in Binance's API Management (for a sub-account key the master can:
         DELETE /sapi/v1/sub-account/subAccountApi).
     """
+    key, live = ctx.key, ctx.shown
+    if not key.retired or not live.exists:
+        return
+    pos = key.at("status")
+    call = ""
+    if key.sub_account:
+        api_key = live.api_key_prefix or "<the key's API key>"
+        call = (
+            f" With the master's credentials: DELETE /sapi/v1/sub-account/subAccountApi?"
+            f"email={key.sub_account}&subAccountApiKey={api_key} (signed)."
+        )
+    yield Problem(
+        pos.line,
+        pos.column,
+        "the policy marks the key retired, but Binance still accepts it",
+        f"Delete the key in {in_binance(key)}.{call}",
+        subject="status",
+        expected="deleted",
+        actual="alive",
+    )
 
 
 @rule("KL306", "max-age-missing", Layer.CLEANUP, Severity.WARNING, kind=Kind.STATIC)
@@ -161,8 +259,8 @@ def max_age_missing(ctx: Context) -> Iterator[Problem]:
         )
 
 
-@rule("KL307", "undeclared-key", Layer.CLEANUP, Severity.ERROR, kind=Kind.LIVE, implemented=False)
-def undeclared_key(ctx: Context) -> None:
+@rule("KL307", "undeclared-key", Layer.CLEANUP, Severity.ERROR, kind=Kind.LIVE, per_key=False)
+def undeclared_key() -> None:
     """A sub-account named in the policies holds a key no policy declares.
 
     What it checks:
@@ -181,6 +279,30 @@ def undeclared_key(ctx: Context) -> None:
         Delete the key (DELETE /sapi/v1/sub-account/subAccountApi with the master), or declare
         it in a policy with an owner (`keylint init --sub-account EMAIL` prints one).
     """
+
+
+def undeclared_keys(
+    declaring: KeyPolicy, email: str, rows: list[dict[str, Any]], declared: set[str]
+) -> Iterator[Problem]:
+    """KL307's check: listed keys of a sub-account that no policy declares, reported where
+    the policies first name the sub-account."""
+    pos = declaring.at("sub_account")
+    for row in rows:
+        label = str(row.get("apiName") or row.get("apikey") or "?")
+        if label in declared:
+            continue
+        api_key = row.get("apikey") or "<its API key>"
+        yield Problem(
+            pos.line,
+            pos.column,
+            f"sub-account {email} holds a key labelled {label!r} that no policy declares",
+            "Delete it with the master's credentials: DELETE /sapi/v1/sub-account/subAccountApi"
+            f"?email={email}&subAccountApiKey={api_key} (signed), or in Binance (Sub Account -> "
+            "API Management); or declare it in a policy with an owner.",
+            subject=f"{email}/{label}",
+            expected="declared keys only",
+            actual=label,
+        )
 
 
 @rule("KL308", "hmac-key", Layer.CLEANUP, Severity.INFO, kind=Kind.STATIC)

@@ -5,22 +5,28 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from keylint.findings import Layer, Problem, Severity
-from keylint.policy.ips import is_single_address, unusable_reason
+from keylint.policy.ips import covers, is_single_address, unusable_reason
 from keylint.policy.permissions import TRADING
-from keylint.rules import Context, Kind, rule
+from keylint.rules import Context, Kind, in_binance, rule
 
 MAX_TRUSTED_IPS = 30
+_IP_PATH_V2 = "/sapi/v2/sub-account/subAccountApi/ipRestriction"
+_IP_LIST_PATH = "/sapi/v1/sub-account/subAccountApi/ipRestriction/ipList"
 
 
-@rule(
-    "KL201",
-    "ip-restriction-off",
-    Layer.IP_BINDING,
-    Severity.ERROR,
-    kind=Kind.LIVE,
-    implemented=False,
-)
-def ip_restriction_off(ctx: Context) -> None:
+def _sub_account_call(ctx: Context, method: str, path: str, **params: str) -> str:
+    """The master's API call that makes the change, for sub-account keys; else nothing."""
+    key = ctx.key
+    if not key.sub_account:
+        return ""
+    api_key = (ctx.live.api_key_prefix if ctx.live else None) or "<the key's API key>"
+    query = {"email": key.sub_account, "subAccountApiKey": api_key, **params}
+    args = "&".join(f"{name}={value}" for name, value in query.items())
+    return f" With the master's credentials: {method} {path}?{args} (signed)."
+
+
+@rule("KL201", "ip-restriction-off", Layer.IP_BINDING, Severity.ERROR, kind=Kind.LIVE)
+def ip_restriction_off(ctx: Context) -> Iterator[Problem]:
     """Binance reports the key usable from any IP while the policy expects it bound.
 
     What it checks:
@@ -40,12 +46,29 @@ def ip_restriction_off(ctx: Context) -> None:
         policy's `ips:`; for a sub-account key the master can do it with
         POST /sapi/v2/sub-account/subAccountApi/ipRestriction (status=2, ipAddress=...).
     """
+    key, live = ctx.key, ctx.shown
+    if key.retired:
+        return  # a retired key's only live question is whether it still exists (KL305)
+    if not key.ip_restrict or live.ip_restrict is not False:
+        return
+    pos = key.at("ips", "ip_restrict")
+    singles = ",".join(ip.text for ip in key.ips if is_single_address(ip.network))
+    yield Problem(
+        pos.line,
+        pos.column,
+        "Binance accepts this key from any IP address; the policy binds it to trusted IPs",
+        f"In {in_binance(key)}: Edit restrictions, choose 'Restrict access to trusted IPs only' "
+        "and enter the policy's `ips:`."
+        + _sub_account_call(ctx, "POST", _IP_PATH_V2, status="2", ipAddress=singles or "<ips>")
+        + f" If the key must stay unrestricted, set `ip_restrict: false` at {key.file}:{pos.line}.",
+        subject="ip_restrict",
+        expected=[ip.text for ip in key.ips] or "trusted IPs only",
+        actual="unrestricted (any IP)",
+    )
 
 
-@rule(
-    "KL202", "ip-not-declared", Layer.IP_BINDING, Severity.ERROR, kind=Kind.LIVE, implemented=False
-)
-def ip_not_declared(ctx: Context) -> None:
+@rule("KL202", "ip-not-declared", Layer.IP_BINDING, Severity.ERROR, kind=Kind.LIVE)
+def ip_not_declared(ctx: Context) -> Iterator[Problem]:
     """Binance trusts an IP that lies outside every declared address and range.
 
     What it checks:
@@ -65,10 +88,32 @@ def ip_not_declared(ctx: Context) -> None:
         Remove the IP from the key in Binance (for a sub-account key:
         DELETE /sapi/v1/sub-account/subAccountApi/ipRestriction/ipList), or declare it in `ips:`.
     """
+    key, live = ctx.key, ctx.shown
+    if key.retired:
+        return  # a retired key's only live question is whether it still exists (KL305)
+    if live.ip_list is None or live.ip_restrict is False:
+        return  # with restriction off Binance ignores the list; KL201 speaks for that
+    networks = [ip.network for ip in key.ips]
+    pos = key.at("ips", "ip_restrict")
+    for address in live.ip_list:
+        if covers(networks, address):
+            continue
+        yield Problem(
+            pos.line,
+            pos.column,
+            f"Binance trusts {address}, which lies outside every declared address and range",
+            f"Remove {address} from the key's trusted IPs in {in_binance(key)}."
+            f"{_sub_account_call(ctx, 'DELETE', _IP_LIST_PATH, ipAddress=address)}"
+            f" If the key is meant to be used from there, add {address} to `ips:` at "
+            f"{key.file}:{pos.line}.",
+            subject=address,
+            expected=[ip.text for ip in key.ips],
+            actual=list(live.ip_list),
+        )
 
 
-@rule("KL203", "ip-missing", Layer.IP_BINDING, Severity.WARNING, kind=Kind.LIVE, implemented=False)
-def ip_missing(ctx: Context) -> None:
+@rule("KL203", "ip-missing", Layer.IP_BINDING, Severity.WARNING, kind=Kind.LIVE)
+def ip_missing(ctx: Context) -> Iterator[Problem]:
     """A declared single address is not on the key's live whitelist.
 
     What it checks:
@@ -87,6 +132,29 @@ def ip_missing(ctx: Context) -> None:
     Fix:
         Add the address to the key's trusted IPs in Binance, or remove it from `ips:`.
     """
+    key, live = ctx.key, ctx.shown
+    if key.retired:
+        return  # a retired key's only live question is whether it still exists (KL305)
+    if live.ip_list is None or live.ip_restrict is False:
+        return
+    present = [ip for ip in live.ip_list]
+    for trusted in key.ips:
+        if not is_single_address(trusted.network):
+            continue
+        if any(covers([trusted.network], address) for address in present):
+            continue
+        yield Problem(
+            trusted.pos.line,
+            trusted.pos.column,
+            f"{trusted.text} is declared but not on the key's trusted IPs: requests from it "
+            "are refused (-2015)",
+            f"Add {trusted.text} to the key's trusted IPs in {in_binance(key)}."
+            f"{_sub_account_call(ctx, 'POST', _IP_PATH_V2, status='2', ipAddress=trusted.text)}"
+            f" If that host is gone, remove it from `ips:` at {key.file}:{trusted.pos.line}.",
+            subject=str(trusted.network.network_address),
+            expected=trusted.text,
+            actual=list(live.ip_list),
+        )
 
 
 @rule("KL204", "ip-unusable", Layer.IP_BINDING, Severity.ERROR, kind=Kind.STATIC)

@@ -5,19 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from keylint.findings import Layer, Problem, Severity
-from keylint.policy.permissions import MONEY_MOVING
-from keylint.rules import Context, Kind, rule
+from keylint.policy.permissions import MONEY_MOVING, UI_LABEL
+from keylint.rules import Context, Kind, in_binance, rule
 
 
-@rule(
-    "KL101",
-    "permission-not-declared",
-    Layer.PERMISSION_SCOPE,
-    Severity.ERROR,
-    kind=Kind.LIVE,
-    implemented=False,
-)
-def permission_not_declared(ctx: Context) -> None:
+@rule("KL101", "permission-not-declared", Layer.PERMISSION_SCOPE, Severity.ERROR, kind=Kind.LIVE)
+def permission_not_declared(ctx: Context) -> Iterator[Problem]:
     """Binance has a permission enabled that the policy does not list.
 
     What it checks:
@@ -39,17 +32,41 @@ def permission_not_declared(ctx: Context) -> None:
         Disable the permission in Binance (API Management -> Edit restrictions), or, if the key
         needs it, add it to `permissions:` in the policy so that the change is reviewed.
     """
+    key, live = ctx.key, ctx.shown
+    if key.retired:
+        return  # a retired key's only live question is whether it still exists (KL305)
+    pos = key.at("permissions")
+    declared = list(key.permissions)
+    enabled = [name for name, on in live.permissions.items() if on]
+    for name in enabled:
+        if name in key.permissions:
+            continue
+        yield Problem(
+            pos.line,
+            pos.column,
+            f"Binance has `{name}` enabled, which the policy does not list",
+            f"In {in_binance(key)}: Edit restrictions, untick '{UI_LABEL[name]}' and save. If the "
+            f"key needs it, add `{name}` to `permissions:` at {key.file}:{pos.line} instead.",
+            subject=name,
+            expected=declared,
+            actual=enabled,
+        )
+    for field_name in live.unknown_enabled:
+        yield Problem(
+            pos.line,
+            pos.column,
+            f"Binance reports `{field_name}: true`, a permission keylint does not know yet; "
+            "undeclared permissions are denied",
+            f"In {in_binance(key)}: find the permission Binance calls {field_name!r} and switch it "
+            "off, or upgrade keylint if a newer version knows it.",
+            subject=field_name,
+            expected=declared,
+            actual=[*enabled, field_name],
+        )
 
 
-@rule(
-    "KL102",
-    "permission-missing",
-    Layer.PERMISSION_SCOPE,
-    Severity.WARNING,
-    kind=Kind.LIVE,
-    implemented=False,
-)
-def permission_missing(ctx: Context) -> None:
+@rule("KL102", "permission-missing", Layer.PERMISSION_SCOPE, Severity.WARNING, kind=Kind.LIVE)
+def permission_missing(ctx: Context) -> Iterator[Problem]:
     """The policy lists a permission that Binance has disabled.
 
     What it checks:
@@ -68,6 +85,23 @@ def permission_missing(ctx: Context) -> None:
         Remove the permission from the policy if the key does not need it; otherwise enable it
         in Binance's API Management.
     """
+    key, live = ctx.key, ctx.shown
+    if key.retired:
+        return  # a retired key's only live question is whether it still exists (KL305)
+    for name in key.permissions:
+        if live.permissions.get(name) is False:
+            pos = key.at(f"permission:{name}", "permissions")
+            yield Problem(
+                pos.line,
+                pos.column,
+                f"the policy lists `{name}` but Binance has it disabled",
+                f"If the key does not need it, remove `{name}` from `permissions:` at "
+                f"{key.file}:{pos.line}; otherwise in {in_binance(key)}: Edit restrictions, tick "
+                f"'{UI_LABEL[name]}'.",
+                subject=name,
+                expected=True,
+                actual=False,
+            )
 
 
 @rule(

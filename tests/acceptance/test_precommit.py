@@ -33,11 +33,30 @@ def hook_source(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A copy of this checkout as pre-commit sees a hook repository: committed files only."""
     source = tmp_path_factory.mktemp("hook-repo") / "keylint"
     subprocess.run(["git", "clone", "-q", str(REPO), str(source)], check=True, capture_output=True)
-    # try-repo takes the working tree, uncommitted edits included, as a hook author would.
+    # try-repo takes the working tree, uncommitted and new files included, as a hook author would.
     for tracked in subprocess.run(
-        ["git", "ls-files", "-m"], cwd=REPO, capture_output=True, text=True, check=True
+        ["git", "ls-files", "-m", "-o", "--exclude-standard"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.split():
+        (source / tracked).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(REPO / tracked, source / tracked)
+    # pre-commit installs a hook repository from a commit: commit the copied work there.
+    _git(source, "add", "-A")
+    _git(
+        source,
+        "-c",
+        "user.name=t",
+        "-c",
+        "user.email=t@example.invalid",
+        "commit",
+        "-q",
+        "--allow-empty",
+        "-m",
+        "work in progress",
+    )
     return source
 
 

@@ -135,7 +135,7 @@ def test_text_colour_codes_only_when_asked() -> None:
     assert "\x1b[" not in render(result, color=False)
 
 
-def test_rules_lists_every_rule_and_says_which_are_not_built(keylint, snapshot) -> None:
+def test_rules_lists_every_rule(keylint, snapshot) -> None:
     run = keylint("rules")
     assert run.exit_code == 0
     assert run.stdout == snapshot

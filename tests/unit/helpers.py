@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import textwrap
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from keylint import engine
 from keylint.findings import Severity
@@ -28,3 +30,24 @@ def key(body: str, *, name: str = "bot", header: str = "") -> str:
     """A one-key policy file; `body` is the key's fields, one per line, from line 4 on."""
     fields = textwrap.indent(textwrap.dedent(body).strip(), "    ")
     return f"version: 1\n{header}keys:\n  - name: {name}\n{fields}\n"
+
+
+@dataclass
+class State:
+    """Live state as a state file holds it (SPEC §2), for rule tests."""
+
+    keys: dict[str, dict[str, Any]] = field(default_factory=dict)
+    sub_accounts: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+
+def check_files(tmp_path: Path, files: dict[str, str], state: State) -> Result:
+    for name, text in files.items():
+        (tmp_path / name).write_text(textwrap.dedent(text), encoding="utf-8")
+    return engine.check([str(tmp_path)], live=state, now=NOW, fail_on=Severity.ERROR)
+
+
+def check(tmp_path: Path, text: str, entry: dict[str, Any], **subs: Any) -> list[tuple[int, str]]:
+    """One key `bot` against one live entry: sorted (line, rule) of the findings."""
+    state = State(keys={"bot": entry}, sub_accounts=subs.get("sub_accounts", {}))
+    result = check_files(tmp_path, {"policy.yaml": text}, state)
+    return sorted((f.line, f.rule) for f in result.findings)

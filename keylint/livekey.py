@@ -1,0 +1,103 @@
+"""One key's live state as the rules read it, built from a state-file entry (SPEC §2).
+
+Pure data: no HTTP here, so `check --state FILE` never imports the client.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from keylint.policy.permissions import BINANCE_FIELD, CANONICAL
+
+# The master's listing shows five trading permissions of a sub-account key (binance-api.md).
+LISTING_FIELD = {
+    "spot_and_margin_trading": "canTrade",
+    "margin_loan_repay_transfer": "canMarginLoanRepay",
+    "futures": "canFuturesTrade",
+    "universal_transfer": "canUniversalTransfer",
+    "european_options": "canVanillaOptions",
+}
+_FIELDS_NOT_PERMISSIONS = {"ipRestrict", "createTime", "tradingAuthorityExpirationTime"}
+
+
+@dataclass(frozen=True)
+class LiveKey:
+    """What Binance showed for one key; None wherever no source showed it."""
+
+    status: str  # ok | not_found | error (SPEC §2)
+    permissions: dict[str, bool] = field(default_factory=dict)  # canonical name -> enabled
+    unknown_enabled: tuple[str, ...] = ()  # enable*/permits* fields keylint does not know, true
+    ip_restrict: bool | None = None
+    ip_list: tuple[str, ...] | None = None
+    created: datetime | None = None
+    trading_expires: datetime | None = None
+    unverifiable: tuple[str, ...] = ()
+    reason: str | None = None  # why the key is not found or could not be read
+    api_name: str | None = None
+    api_key_prefix: str | None = None  # as the state file keeps it: 8 characters and "…"
+
+    @property
+    def exists(self) -> bool:
+        return self.status == "ok"
+
+
+def live_key(entry: dict[str, Any]) -> LiveKey:
+    """Build the rules' view of a state-file entry; the own-credential answer wins over the
+    master's listing where both show a field."""
+    status = entry.get("status", "error")
+    reason = entry.get("error") or entry.get("reason")
+    if status != "ok":
+        return LiveKey(status=status, reason=reason)
+    restrictions: dict[str, Any] = entry.get("restrictions") or {}
+    listing: dict[str, Any] = entry.get("listing") or {}
+    permissions: dict[str, bool] = {}
+    for name, listing_field in LISTING_FIELD.items():
+        if isinstance(listing.get(listing_field), bool):
+            permissions[name] = listing[listing_field]
+    for name, binance_field in BINANCE_FIELD.items():
+        if isinstance(restrictions.get(binance_field), bool):
+            permissions[name] = restrictions[binance_field]
+    unknown = tuple(
+        sorted(
+            key
+            for key, value in restrictions.items()
+            if key.startswith(("enable", "permits"))
+            and key not in CANONICAL
+            and key not in _FIELDS_NOT_PERMISSIONS
+            and value is True
+        )
+    )
+    return LiveKey(
+        status=status,
+        permissions=permissions,
+        unknown_enabled=unknown,
+        ip_restrict=_ip_restrict(restrictions, entry.get("ip_restriction")),
+        ip_list=tuple(entry["ip_list"]) if entry.get("ip_list") is not None else None,
+        created=_millis(restrictions.get("createTime")),
+        trading_expires=_millis(restrictions.get("tradingAuthorityExpirationTime")),
+        unverifiable=tuple(entry.get("unverifiable") or ()),
+        api_name=listing.get("apiName"),
+        api_key_prefix=listing.get("apikey"),
+    )
+
+
+def _ip_restrict(restrictions: dict[str, Any], ip_restriction: Any) -> bool | None:
+    if isinstance(restrictions.get("ipRestrict"), bool):
+        return bool(restrictions["ipRestrict"])
+    if isinstance(ip_restriction, dict):
+        # The master's endpoint answers the STRING "true"/"false" (binance-api.md).
+        value = str(ip_restriction.get("ipRestrict", "")).lower()
+        if value in ("true", "false"):
+            return value == "true"
+    return None
+
+
+def _millis(value: Any) -> datetime | None:
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        try:
+            return datetime.fromtimestamp(value / 1000, tz=UTC)
+        except (OverflowError, OSError, ValueError):
+            return None
+    return None
