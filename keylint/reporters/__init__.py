@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
+from keylint.findings import Finding
 from keylint.result import Result
 
 Render = Callable[..., str]
@@ -40,6 +42,21 @@ def verdict(result: Result) -> str:
     if summary["unchecked"]:
         scope += f", {summary['unchecked']} unchecked"
     return f"{found} in {scope}"
+
+
+def diff_lines(finding: Finding) -> list[str]:
+    """`- declared` / `+ live` for a live finding (SPEC §4); nothing for other findings."""
+    from keylint.rules import Kind, get
+
+    if get(finding.rule).kind is not Kind.LIVE or finding.expected is None:
+        return []
+    return [f"- declared: {_show(finding.expected)}", f"+ live:     {_show(finding.actual)}"]
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value) or "(none)"
+    return str(value)
 
 
 def _plural(count: int, noun: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from keylint.findings import Finding
-from keylint.reporters import verdict
+from keylint.reporters import diff_lines, verdict
 from keylint.result import KeyReport, Result
 
 # The hidden line a bot searches for to update its own comment instead of posting another.
@@ -72,6 +72,8 @@ def _key(key: KeyReport) -> list[str]:
     lines = [f"**🔑 `{key.name}`**{owner}"]
     if key.status == "unchecked":
         lines.append(f"> unchecked: {_cell(key.error or '')}")
+    if key.unverifiable:
+        lines.append(f"> not verifiable with these credentials: {', '.join(key.unverifiable)}")
     lines.append("")
     if key.findings:
         lines.extend(_table(key.findings))
@@ -87,13 +89,17 @@ def _table(findings: list[Finding]) -> list[str]:
             message = f"~~{message}~~ waived: {_cell(f.waiver_reason or '')}"
         lines.append(f"| {icon} | `{f.rule}` {f.name} | {f.line} | {message} |")
     lines += ["", f"<details><summary>How to fix ({len(findings)})</summary>", ""]
-    lines += [f"- **{f.rule}** line {f.line}: {_cell(f.remediation)}" for f in findings]
+    for f in findings:
+        lines.append(f"- **{f.rule}** line {f.line}: {_cell(f.remediation)}")
+        diff = diff_lines(f)
+        if diff:  # a live finding: what the policy declares beside what Binance reports
+            lines += ["", "  ```diff", *(f"  {line}" for line in diff), "  ```"]
     lines += ["", "</details>", ""]
     return lines
 
 
 def _cell(text: str) -> str:
     """Text safe inside a table cell: no HTML, no pipe, no line break."""
-    # Only `&` and `<` can start HTML; escaping `>` too would print `-&gt;` inside code spans.
-    text = text.replace("&", "&amp;").replace("<", "&lt;")
+    # Only `<` can open HTML; escaping `>` or `&` too would print `&gt;` in copied API calls.
+    text = text.replace("<", "&lt;")
     return text.replace("|", "\\|").replace("\n", " ")

@@ -6,7 +6,7 @@ import textwrap
 from typing import Any
 
 from keylint.findings import Finding, Layer
-from keylint.reporters import verdict
+from keylint.reporters import diff_lines, verdict
 from keylint.result import KeyReport, Result
 
 _STYLE = {
@@ -84,28 +84,10 @@ def _finding(finding: Finding, paint: _Painter, *, indent: str) -> list[str]:
     body_indent = indent + _INDENT + "   "
     lines = [head]
     lines.extend(_wrap(finding.message, body_indent))
-    if (
-        finding.expected is not None
-        and finding.actual is not None
-        and finding.layer is not Layer.POLICY
-        and _is_live(finding)
-    ):
-        lines.append(body_indent + paint("del", f"- declared: {_show(finding.expected)}"))
-        lines.append(body_indent + paint("add", f"+ live:     {_show(finding.actual)}"))
+    for line in diff_lines(finding):
+        lines.append(body_indent + paint("del" if line.startswith("-") else "add", line))
     lines.extend(_wrap("fix: " + finding.remediation, body_indent, style=paint, dim=True))
     return lines
-
-
-def _is_live(finding: Finding) -> bool:
-    from keylint.rules import Kind, get
-
-    return get(finding.rule).kind is Kind.LIVE
-
-
-def _show(value: Any) -> str:
-    if isinstance(value, (list, tuple)):
-        return ", ".join(str(v) for v in value) or "(none)"
-    return str(value)
 
 
 def _wrap(text: str, indent: str, *, style: _Painter | None = None, dim: bool = False) -> list[str]:

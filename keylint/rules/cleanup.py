@@ -300,8 +300,8 @@ def undeclared_keys(
             f"?email={email}&subAccountApiKey={api_key} (signed), or in Binance (Sub Account -> "
             "API Management); or declare it in a policy with an owner.",
             subject=f"{email}/{label}",
-            expected="declared keys only",
-            actual=label,
+            expected=sorted(declared),
+            actual=[str(r.get("apiName") or r.get("apikey")) for r in rows],
         )
 
 

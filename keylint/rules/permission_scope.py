@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from keylint.findings import Layer, Problem, Severity
-from keylint.policy.permissions import MONEY_MOVING, UI_LABEL
+from keylint.policy.permissions import BINANCE_FIELD, MONEY_MOVING, UI_LABEL
 from keylint.rules import Context, Kind, in_binance, rule
 
 
@@ -37,7 +37,7 @@ def permission_not_declared(ctx: Context) -> Iterator[Problem]:
         return  # a retired key's only live question is whether it still exists (KL305)
     pos = key.at("permissions")
     declared = list(key.permissions)
-    enabled = [name for name, on in live.permissions.items() if on]
+    enabled = [name for name in BINANCE_FIELD if live.permissions.get(name)]
     for name in enabled:
         if name in key.permissions:
             continue
