@@ -248,6 +248,116 @@ def check_base_url(url: str) -> str:
     return url.rstrip("/")
 
 
+EnvOpt = Annotated[str | None, typer.Option(show_default=False, metavar="ENV_VAR")]
+
+
+@app.command()
+def init(
+    state: Annotated[
+        Path | None,
+        typer.Option(
+            "--state",
+            dir_okay=False,
+            show_default=False,
+            help="Declare the keys of this state file (and the undeclared keys of its "
+            "sub-accounts) instead of reading Binance.",
+        ),
+    ] = None,
+    name: Annotated[str, typer.Option(help="Policy name of the key read with --api-key-env.")] = (
+        "my-key"
+    ),
+    api_key_env: EnvOpt = None,
+    secret_env: EnvOpt = None,
+    private_key_env: EnvOpt = None,
+    sub_account: Annotated[
+        str | None,
+        typer.Option(
+            show_default=False,
+            metavar="EMAIL",
+            help="Declare every key of this sub-account (read with the master's "
+            "credentials, or taken from --state).",
+        ),
+    ] = None,
+    master_api_key_env: EnvOpt = None,
+    master_secret_env: EnvOpt = None,
+    master_private_key_env: EnvOpt = None,
+    output: OutputOpt = None,
+    now: NowOpt = None,
+    base_url: BaseUrlOpt = "https://api.binance.com",
+    timeout: TimeoutOpt = 60.0,
+) -> None:
+    """Print a policy that matches keys as Binance shows them now: start from zero drift.
+
+    One key by its own credentials (--api-key-env with --secret-env or --private-key-env),
+    every key of a sub-account through the master (--sub-account with --master-*), or the keys
+    of a state file (--state). Exit codes: 0 written, 3 some keys could not be read (listed on
+    stderr), 2 usage error.
+    """
+
+    def run() -> int:
+        from keylint.adopt import render_policy
+        from keylint.live import KeyRequest, MasterRequest, adopt_from_binance, adopt_from_state
+        from keylint.output import write_atomic
+
+        clock = parse_now(now)
+        problems: list[str] = []
+        master = None
+        if master_api_key_env:
+            master = MasterRequest(master_api_key_env, master_secret_env, master_private_key_env)
+        if state is not None:
+            from keylint.binance.state import read_state
+
+            keys = adopt_from_state(read_state(state), sub_account)
+            source = str(state)
+        else:
+            own = None
+            if api_key_env:
+                if not (secret_env or private_key_env):
+                    raise UsageError("--api-key-env needs --secret-env or --private-key-env")
+                own = KeyRequest(
+                    name,
+                    api_key_env=api_key_env,
+                    secret_env=secret_env,
+                    private_key_env=private_key_env,
+                )
+            if sub_account and master is None:
+                raise UsageError(
+                    "--sub-account needs the master's credentials "
+                    "(--master-api-key-env with --master-private-key-env or "
+                    "--master-secret-env), or --state"
+                )
+            if own is None and sub_account is None:
+                raise UsageError(
+                    "say which keys to declare: --api-key-env, --sub-account or "
+                    "--state (see `keylint init --help`)"
+                )
+            keys, problems = adopt_from_binance(
+                own, master, sub_account, base_url=check_base_url(base_url), timeout=timeout
+            )
+            source = check_base_url(base_url)
+        master_fields = None
+        if master is not None:
+            master_fields = {
+                k: v
+                for k, v in (
+                    ("api_key_env", master.api_key_env),
+                    ("secret_env", master.secret_env),
+                    ("private_key_env", master.private_key_env),
+                )
+                if v
+            }
+        text = render_policy(keys, now=clock, source=source, master=master_fields)
+        if output is not None:
+            write_atomic(output, text)
+        else:
+            typer.echo(text, nl=False)
+        for line in problems:
+            typer.echo(f"keylint: not declared, could not be read: {line}", err=True)
+        return 3 if problems else 0
+
+    raise typer.Exit(guarded(run))
+
+
 @app.command()
 def rules(
     rule: Annotated[

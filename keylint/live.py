@@ -6,14 +6,17 @@ import asyncio
 import json
 import os
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from keylint.adopt import Adopted, policy_name
 from keylint.engine import Declared, LiveSource, declared_keys
 from keylint.progress import ProgressLine
 
 if TYPE_CHECKING:
+    from keylint.binance.fetch import KeySpec, MasterSpec
     from keylint.binance.state import LiveState
 from keylint.result import EXIT_OK, EXIT_UNCHECKED
 
@@ -26,7 +29,14 @@ class FetchOutcome:
     messages: list[str] = field(default_factory=list)
 
 
-def fetch_now(declared: Declared, *, base_url: str, concurrency: int, timeout: float) -> LiveState:
+def fetch_now(
+    keys: Sequence[KeySpec],
+    master: MasterSpec | None,
+    *,
+    base_url: str,
+    concurrency: int,
+    timeout: float,
+) -> LiveState:
     """Read every declared key from Binance, with a progress line on a terminal."""
     from keylint.binance.fetch import fetch_live_state
 
@@ -34,8 +44,8 @@ def fetch_now(declared: Declared, *, base_url: str, concurrency: int, timeout: f
     try:
         return asyncio.run(
             fetch_live_state(
-                declared.keys,
-                declared.master,
+                keys,
+                master,
                 base_url=base_url,
                 env=os.environ,
                 concurrency=concurrency,
@@ -55,8 +65,9 @@ def read_live(
         from keylint.binance.state import read_state
 
         return read_state(state)
+    declared = declared_keys(paths)
     return fetch_now(
-        declared_keys(paths), base_url=base_url, concurrency=concurrency, timeout=timeout
+        declared.keys, declared.master, base_url=base_url, concurrency=concurrency, timeout=timeout
     )
 
 
@@ -66,7 +77,9 @@ def fetch_state(
     """Fetch every declared key's live state and write it as a state file (or to stdout)."""
     from keylint.binance.state import write_state
 
-    state = fetch_now(declared, base_url=base_url, concurrency=concurrency, timeout=timeout)
+    state = fetch_now(
+        declared.keys, declared.master, base_url=base_url, concurrency=concurrency, timeout=timeout
+    )
     if output is not None:
         write_state(output, state)
     else:
@@ -88,3 +101,111 @@ def fetch_state(
     messages += [f"skipped {line}" for line in declared.skipped]
     unchecked = bool(failed or declared.skipped)
     return FetchOutcome(EXIT_UNCHECKED if unchecked else EXIT_OK, messages)
+
+
+@dataclass(frozen=True)
+class KeyRequest:
+    """A key to read for `init`, named by the command line instead of a policy file."""
+
+    name: str
+    sub_account: str | None = None
+    api_name: str | None = None
+    api_key_env: str | None = None
+    secret_env: str | None = None
+    private_key_env: str | None = None
+    status: str = "active"
+
+
+@dataclass(frozen=True)
+class MasterRequest:
+    api_key_env: str
+    secret_env: str | None = None
+    private_key_env: str | None = None
+
+
+def adopt_from_binance(
+    own: KeyRequest | None,
+    master: MasterRequest | None,
+    sub_account: str | None,
+    *,
+    base_url: str,
+    timeout: float,
+) -> tuple[list[Adopted], list[str]]:
+    """Read the keys `init` should declare: one by its own credentials, and/or every key of a
+    sub-account through the master. Returns the keys and the problems met."""
+    taken: set[str] = set()
+    requests: list[KeyRequest] = []
+    problems: list[str] = []
+    if own is not None:
+        requests.append(own)
+        taken.add(own.name)
+    if sub_account is not None and master is not None:
+        # First the listing (the labels), then every listed key with its IP whitelist.
+        probe = KeyRequest(name="listing", sub_account=sub_account)
+        listing = fetch_now([probe], master, base_url=base_url, concurrency=4, timeout=timeout)
+        rows = listing.sub_accounts.get(sub_account)
+        if rows is None:
+            problems.append(
+                f"could not list {sub_account}: {listing.keys['listing'].get('error', 'no answer')}"
+            )
+        for row in rows or []:
+            label = str(row.get("apiName") or "")
+            requests.append(
+                KeyRequest(
+                    name=policy_name(label or "key", taken),
+                    sub_account=sub_account,
+                    api_name=label or None,
+                )
+            )
+    if not requests:
+        return [], problems
+    state = fetch_now(
+        requests,
+        master,
+        base_url=base_url,
+        concurrency=8,
+        timeout=timeout,
+    )
+    adopted = []
+    for request in requests:
+        entry = state.keys[request.name]
+        if entry.get("status") == "error":
+            problems.append(f"{request.name}: {entry.get('error')}")
+            continue
+        adopted.append(
+            Adopted(
+                request.name,
+                entry,
+                request.sub_account,
+                request.api_name,
+                request.api_key_env,
+                request.secret_env,
+                request.private_key_env,
+            )
+        )
+    return adopted, problems
+
+
+def adopt_from_state(state: LiveSource, sub_account: str | None) -> list[Adopted]:
+    """The keys `init` should declare from a state file: its keys, and listed keys no policy
+    declared (KL307), optionally only those of one sub-account."""
+    taken = set(state.keys)
+    adopted = []
+    for name, entry in state.keys.items():
+        listing = entry.get("listing") or {}
+        if entry.get("status") == "error":
+            continue
+        if sub_account is not None and listing.get("email") != sub_account:
+            continue
+        adopted.append(Adopted(name, entry, listing.get("email"), listing.get("apiName")))
+    listed = {(entry.get("listing") or {}).get("apiName") for entry in state.keys.values()}
+    for email, rows in sorted(state.sub_accounts.items()):
+        if sub_account is not None and email != sub_account:
+            continue
+        for row in rows:
+            label = row.get("apiName")
+            if label in listed:
+                continue
+            entry = {"status": "ok", "restrictions": None, "listing": row, "ip_list": None}
+            adopted.append(Adopted(policy_name(str(label or "key"), taken), entry, email, label))
+    return adopted

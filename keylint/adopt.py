@@ -1,0 +1,137 @@
+"""`keylint init`: write the policy that matches keys as Binance shows them (zero drift).
+
+Pure text generation from state-file entries; reading Binance is the caller's job.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from keylint.livekey import LiveKey, live_key
+from keylint.policy.ips import parse_network
+from keylint.policy.model import DEFAULT_ROTATE_WARNING
+from keylint.policy.permissions import BINANCE_FIELD
+
+DEFAULT_MAX_AGE_DAYS = 90
+
+
+@dataclass(frozen=True)
+class Adopted:
+    """One key to declare: its name, where it lives, its credentials' variables, its state."""
+
+    name: str
+    entry: dict[str, Any]
+    sub_account: str | None = None
+    api_name: str | None = None
+    api_key_env: str | None = None
+    secret_env: str | None = None
+    private_key_env: str | None = None
+
+
+def policy_name(label: str, taken: set[str]) -> str:
+    """A valid, unused policy key name from a Binance label."""
+    base = re.sub(r"[^a-z0-9._-]+", "-", label.lower()).strip("-._") or "key"
+    name, number = base, 2
+    while name in taken:
+        name, number = f"{base}-{number}", number + 1
+    taken.add(name)
+    return name
+
+
+def render_policy(
+    keys: list[Adopted], *, now: datetime, source: str, master: dict[str, str] | None = None
+) -> str:
+    """A commented policy file declaring `keys` exactly as their live state shows them."""
+    lines = [
+        "# yaml-language-server: $schema=https://raw.githubusercontent.com/keylint/keylint/main/"
+        "schemas/policy.schema.json",
+        f"# Written by `keylint init` from {source} at {now.strftime('%Y-%m-%dT%H:%M:%SZ')}:",
+        "# it declares each key as Binance shows it now, so `keylint check` starts from zero",
+        "# drift. Review every line: it records what IS, which is not always what SHOULD be.",
+        "version: 1",
+    ]
+    if master:
+        lines.append("master:")
+        lines += [f"  {field}: {value}" for field, value in master.items()]
+    lines.append("keys:")
+    for adopted in keys:
+        lines += _key_lines(adopted, live_key(adopted.entry), now)
+    return "\n".join(lines) + "\n"
+
+
+def _key_lines(adopted: Adopted, live: LiveKey, now: datetime) -> list[str]:
+    out = [f"  - name: {adopted.name}", '    owner: "@TODO"  # who answers for this key']
+    for field in ("sub_account", "api_name", "api_key_env", "secret_env", "private_key_env"):
+        value = getattr(adopted, field)
+        if value:
+            out.append(f"    {field}: {_scalar(value)}")
+    if not adopted.api_key_env:
+        out.append(
+            "    # api_key_env: ...  and private_key_env (or secret_env): the variables "
+            "holding the key's own credentials, for a full check"
+        )
+    if not live.exists:
+        out.append(f"    # Binance did not show this key: {live.reason or live.status}")
+        out.append("    status: retired")
+        out.append("    permissions: []")
+        return out
+    enabled = [name for name in BINANCE_FIELD if live.permissions.get(name)]
+    out.append(f"    permissions: [{', '.join(enabled)}]")
+    unknown = [name for name in BINANCE_FIELD if name not in live.permissions]
+    if unknown:
+        out.append(f"    # not shown by these credentials: {', '.join(unknown)}")
+    out += _ip_lines(live)
+    out += _age_lines(live, now)
+    if live.trading_expires is not None:
+        out.append(
+            f"    # Binance lapses trading on this key on {live.trading_expires.date()} "
+            "unless it is bound to trusted IPs (KL303 warns ahead)"
+        )
+    return out
+
+
+def _ip_lines(live: LiveKey) -> list[str]:
+    if live.ip_restrict is False:
+        return ["    ip_restrict: false  # Binance accepts this key from any IP: bind it (KL205)"]
+    if live.ip_list is None:
+        note = "    # the key's IP list was not read (only the master can): list its trusted IPs"
+        return [note, "    ips: []"] if live.ip_restrict else [note]
+    addresses, names = [], []
+    for entry in live.ip_list:
+        try:
+            parse_network(entry)
+            addresses.append(entry)
+        except ValueError:
+            names.append(entry)
+    out = [f"    ips: [{', '.join(_scalar(a) for a in addresses)}]"]
+    if names:
+        out.append(f"    # also trusted, not an IP address: {', '.join(names)} (KL202 reports it)")
+    return out
+
+
+def _age_lines(live: LiveKey, now: datetime) -> list[str]:
+    if live.created is None:
+        return [f"    max_age: {DEFAULT_MAX_AGE_DAYS}d  # Binance showed no creation time"]
+    age_days = max((now - live.created) / timedelta(days=1), 0)
+    # Far enough ahead that neither KL301 nor KL302 fires today (zero drift).
+    needed = math.floor(age_days) + DEFAULT_ROTATE_WARNING.days + 1
+    if needed <= DEFAULT_MAX_AGE_DAYS:
+        return [f"    max_age: {DEFAULT_MAX_AGE_DAYS}d"]
+    return [
+        f"    max_age: {needed}d  # the key is {math.floor(age_days)} days old: rotate it, "
+        f"then lower this to {DEFAULT_MAX_AGE_DAYS}d"
+    ]
+
+
+def _scalar(value: str) -> str:
+    """A YAML scalar that reads back as the same string (quoted only when it must be)."""
+    import yaml
+
+    if re.fullmatch(r"[A-Za-z0-9_.@/-]+", value) and yaml.safe_load(value) == value:
+        return value
+    return json.dumps(value)
