@@ -31,7 +31,7 @@ def test_init_own_key_and_sub_account_then_check_is_clean(tmp_path: Path) -> Non
         create_time=ms_ago(120),
         permissions={"enableReading": True, "enableFutures": True},
     )
-    for label in ("mm-bot", "mm-hedge"):
+    for label, ips in (("mm-bot", ["203.0.113.9"]), ("mm-hedge", ["203.0.113.9", "partner-3"])):
         fleet.add(
             label,
             "hmac",
@@ -39,7 +39,7 @@ def test_init_own_key_and_sub_account_then_check_is_clean(tmp_path: Path) -> Non
             declare=False,
             own_credentials=False,
             ip_restrict=True,
-            ip_list=["203.0.113.9", "partner-3"],
+            ip_list=ips,
             permissions={"enableReading": True, "enableSpotAndMarginTrading": True},
         )
     with Emulator(fleet.scenario) as emu:
