@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 import inspect
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -17,6 +17,7 @@ from keylint.errors import UsageError
 from keylint.findings import Finding, Layer, Problem, Severity
 from keylint.livekey import LiveKey
 from keylint.policy.model import KeyPolicy
+from keylint.policy.yamlload import Pos
 
 
 class Kind(enum.Enum):
@@ -40,6 +41,16 @@ class Context:
         """The live state of a live rule's key (the engine runs live rules only with one)."""
         assert self.live is not None
         return self.live
+
+
+def listed_while_unbound(key: KeyPolicy, group: Iterable[str]) -> Iterator[tuple[str, Pos]]:
+    """The permissions of `group` an active key lists while `ip_restrict` is false, with the
+    position of each: KL103 and KL205 differ only in the group and the words."""
+    if key.ip_restrict or key.retired:
+        return
+    for permission in group:
+        if permission in key.permissions:
+            yield permission, key.at(f"permission:{permission}", "permissions")
 
 
 def in_binance(key: KeyPolicy) -> str:

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from keylint.findings import Layer, Problem, Severity
 from keylint.policy.ips import covers, is_single_address, unusable_reason
 from keylint.policy.permissions import TRADING
-from keylint.rules import Context, Kind, in_binance, rule
+from keylint.rules import Context, Kind, in_binance, listed_while_unbound, rule
 
 MAX_TRUSTED_IPS = 30
 _IP_PATH_V2 = "/sapi/v2/sub-account/subAccountApi/ipRestriction"
@@ -219,21 +219,17 @@ def trading_without_ip_binding(ctx: Context) -> Iterator[Problem]:
         cannot be (a venue that rotates IPs), add a waiver with a reason and an end date.
     """
     key = ctx.key
-    if key.ip_restrict or key.retired:
-        return
-    for permission in TRADING:
-        if permission in key.permissions:
-            pos = key.at(f"permission:{permission}", "permissions")
-            yield Problem(
-                pos.line,
-                pos.column,
-                f"`{permission}` is listed while `ip_restrict` is false: Binance lapses trading "
-                "on keys without trusted IPs after 30 days, and anyone holding the key can trade",
-                f"In {key.file}, set `ip_restrict: true` with the key's egress addresses under "
-                "`ips:` and restrict the key to them in Binance's API Management, or add a "
-                f"waiver for KL205 with a reason and an `expires` date.",
-                subject=permission,
-            )
+    for permission, pos in listed_while_unbound(key, TRADING):
+        yield Problem(
+            pos.line,
+            pos.column,
+            f"`{permission}` is listed while `ip_restrict` is false: Binance lapses trading "
+            "on keys without trusted IPs after 30 days, and anyone holding the key can trade",
+            f"In {key.file}, set `ip_restrict: true` with the key's egress addresses under "
+            "`ips:` and restrict the key to them in Binance's API Management, or add a "
+            f"waiver for KL205 with a reason and an `expires` date.",
+            subject=permission,
+        )
 
 
 @rule("KL206", "too-many-ips", Layer.IP_BINDING, Severity.WARNING, kind=Kind.STATIC)

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from keylint.findings import Layer, Problem, Severity
 from keylint.policy.permissions import BINANCE_FIELD, MONEY_MOVING, UI_LABEL
-from keylint.rules import Context, Kind, in_binance, rule
+from keylint.rules import Context, Kind, in_binance, listed_while_unbound, rule
 
 
 @rule("KL101", "permission-not-declared", Layer.PERMISSION_SCOPE, Severity.ERROR, kind=Kind.LIVE)
@@ -132,19 +132,15 @@ def withdrawals_without_ip_binding(ctx: Context) -> Iterator[Problem]:
         them in Binance), or remove the money-moving permission.
     """
     key = ctx.key
-    if key.ip_restrict or key.retired:
-        return
-    for permission in MONEY_MOVING:
-        if permission in key.permissions:
-            pos = key.at(f"permission:{permission}", "permissions")
-            yield Problem(
-                pos.line,
-                pos.column,
-                f"`{permission}` is listed while `ip_restrict` is false: a key that moves money "
-                "must be bound to trusted IPs",
-                f"In {key.file}, set `ip_restrict: true` and list the key's egress addresses "
-                f"under `ips:` (then in Binance: API Management -> Edit restrictions -> "
-                f"'Restrict access to trusted IPs only'), or remove `{permission}` from "
-                f"`permissions:` at line {pos.line}.",
-                subject=permission,
-            )
+    for permission, pos in listed_while_unbound(key, MONEY_MOVING):
+        yield Problem(
+            pos.line,
+            pos.column,
+            f"`{permission}` is listed while `ip_restrict` is false: a key that moves money "
+            "must be bound to trusted IPs",
+            f"In {key.file}, set `ip_restrict: true` and list the key's egress addresses "
+            f"under `ips:` (then in Binance: API Management -> Edit restrictions -> "
+            f"'Restrict access to trusted IPs only'), or remove `{permission}` from "
+            f"`permissions:` at line {pos.line}.",
+            subject=permission,
+        )
