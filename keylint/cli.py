@@ -379,6 +379,115 @@ def rules(
     raise typer.Exit(guarded(run))
 
 
+@app.command()
+def comment(
+    paths: PathsArg = None,
+    state: Annotated[
+        Path | None,
+        typer.Option(
+            "--state",
+            dir_okay=False,
+            show_default=False,
+            help="Read live state from this state file (`keylint fetch`) instead of Binance.",
+        ),
+    ] = None,
+    validate_only: Annotated[
+        bool,
+        typer.Option(
+            "--validate", help="Report the static rules only, as `keylint validate` does."
+        ),
+    ] = False,
+    repo: Annotated[
+        str | None,
+        typer.Option(
+            "--repo",
+            metavar="OWNER/NAME",
+            show_default=False,
+            help="Repository. Default: $GITHUB_REPOSITORY.",
+        ),
+    ] = None,
+    pr: Annotated[
+        int | None,
+        typer.Option(
+            "--pr",
+            min=1,
+            metavar="N",
+            show_default=False,
+            help="Pull request number. Default: the pull request of $GITHUB_EVENT_PATH.",
+        ),
+    ] = None,
+    api_url: Annotated[
+        str | None,
+        typer.Option(
+            "--api-url",
+            metavar="URL",
+            show_default=False,
+            help="GitHub API address (https://HOST/api/v3 for GitHub Enterprise Server). "
+            "Default: $GITHUB_API_URL, else https://api.github.com.",
+        ),
+    ] = None,
+    issue: Annotated[
+        bool,
+        typer.Option(
+            "--issue",
+            help="Keep one open drift issue instead of a pull-request comment (scheduled "
+            "runs): opened or updated while there is drift, closed when it is gone.",
+        ),
+    ] = False,
+    keep_clean: Annotated[
+        bool,
+        typer.Option(
+            "--keep-clean",
+            help="When the findings are gone, update the comment to the all-clear report "
+            "instead of deleting it.",
+        ),
+    ] = False,
+    fail_on: FailOnOpt = FailOn.error,
+    now: NowOpt = None,
+    base_url: BaseUrlOpt = "https://api.binance.com",
+    concurrency: ConcurrencyOpt = 16,
+    timeout: TimeoutOpt = 60.0,
+) -> None:
+    """Post the Markdown report as the one keylint comment of a pull request.
+
+    Runs `check` (or, with --validate, `validate`), prints the Markdown report, then creates
+    or updates the comment that carries it, found again by its hidden marker, and deletes it
+    once there are no findings. The token comes only from $GITHUB_TOKEN. Exit codes are the
+    check's (0, 1, 3), also when GitHub refuses the comment (a fork's read-only token: one
+    line on stderr says so); 2 usage error.
+    """
+
+    def run() -> int:
+        from keylint import engine, github
+        from keylint.live import read_live
+        from keylint.reporters.markdown import render
+
+        target = github.resolve_target(
+            repo=repo, pr=pr, api_url=api_url, issue=issue, env=os.environ
+        )
+        targets = paths or ["policies"]
+        clock, threshold = parse_now(now), severity_threshold(fail_on)
+        if validate_only:
+            result = engine.validate(targets, now=clock, fail_on=threshold)
+        else:
+            live = read_live(
+                targets,
+                state=state,
+                base_url=check_base_url(base_url),
+                concurrency=concurrency,
+                timeout=timeout,
+            )
+            result = engine.check(targets, live=live, now=clock, fail_on=threshold)
+        body = render(result)
+        sys.stdout.write(body)
+        sys.stdout.flush()
+        outcome = github.publish(target, body, clean=github.is_clean(result), keep_clean=keep_clean)
+        typer.echo(f"keylint: {'' if outcome.ok else 'error: '}{outcome.message}", err=True)
+        return result.exit_code
+
+    raise typer.Exit(guarded(run))
+
+
 def guarded(run: Callable[[], int]) -> int:
     """Run a command; a KeylintError is one plain line on stderr, never a traceback."""
     try:
