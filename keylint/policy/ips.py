@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from ipaddress import IPv4Network, IPv6Network
 
@@ -12,6 +13,7 @@ class IPError(ValueError):
     """An address or range keylint cannot read, with a message that says what is wrong."""
 
 
+@functools.lru_cache(maxsize=4096)  # fleets repeat their egress addresses key after key
 def parse_network(text: str) -> Network:
     """An address (as a /32 or /128) or a CIDR range; host bits set are an error."""
     try:
@@ -57,6 +59,7 @@ _UNUSABLE_BOUNDS = [
 ]
 
 
+@functools.lru_cache(maxsize=4096)
 def unusable_reason(network: Network) -> str | None:
     """Why Binance can never see a request from this address or range; None if it can."""
     if network.prefixlen == 0:

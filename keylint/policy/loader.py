@@ -7,7 +7,7 @@ keys that could still be read are kept.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -148,6 +148,35 @@ def _file_finding(
     )
 
 
+class Positions(Mapping[str, Pos]):
+    """A key's field positions, computed on first use: rules ask for a few of dozens."""
+
+    def __init__(self, doc: Document, paths: dict[str, DataPath]) -> None:
+        self._doc = doc
+        self._paths = {name: (path, True) for name, path in paths.items()}
+        self._found: dict[str, Pos] = {}
+
+    def add(self, name: str, path: DataPath, *, prefer_key: bool) -> None:
+        self._paths[name] = (path, prefer_key)
+
+    def __getitem__(self, name: str) -> Pos:
+        if name not in self._found:
+            path, prefer_key = self._paths[name]
+            # Fields are located at their `name:`, the line a person edits; list items at
+            # the item.
+            self._found[name] = self._doc.pos(path, prefer_key=prefer_key)
+        return self._found[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._paths
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._paths)
+
+    def __len__(self) -> int:
+        return len(self._paths)
+
+
 class _PolicyReader:
     """Turns one parsed document into keys, recording each problem where it stands."""
 
@@ -274,7 +303,7 @@ class _PolicyReader:
         fields.update({name: (value, (*base, name)) for name, value in entry.items()})
         before = len(self.invalid)
         # Fields are located at their `name:`, the line a person edits.
-        where = {name: self.doc.pos(path, prefer_key=True) for name, (_, path) in fields.items()}
+        where = Positions(self.doc, {name: path for name, (_, path) in fields.items()})
 
         def value(name: str, default: Any = None) -> Any:
             return fields[name][0] if name in fields else default
@@ -368,7 +397,7 @@ class _PolicyReader:
         )
 
     def read_permissions(
-        self, names: Any, path: DataPath, index: int, where: dict[str, Pos]
+        self, names: Any, path: DataPath, index: int, where: Positions
     ) -> tuple[str, ...]:
         seen: list[str] = []
         for i, name in enumerate(names or []):
@@ -383,7 +412,7 @@ class _PolicyReader:
                 )
                 continue
             seen.append(canonical)
-            where[f"permission:{canonical}"] = self.doc.pos((*path, i))
+            where.add(f"permission:{canonical}", (*path, i), prefer_key=False)
         return tuple(seen)
 
     def read_ips(self, entries: list[str], path: DataPath, index: int) -> tuple[TrustedIP, ...]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -56,7 +57,7 @@ class KeyPolicy:
     secret_env: str | None = None
     private_key_env: str | None = None
     waivers: tuple[Waiver, ...] = ()
-    where: dict[str, Pos] = field(default_factory=dict, compare=False, hash=False)
+    where: Mapping[str, Pos] = field(default_factory=dict, compare=False, hash=False)
 
     def at(self, *names: str) -> Pos:
         """The position of the first named field the policy has, else the key's own."""
