@@ -495,6 +495,10 @@ def guarded(run: Callable[[], int]) -> int:
     except KeylintError as exc:
         typer.echo(f"keylint: error: {exc}", err=True)
         return exc.exit_code
+    except KeyboardInterrupt:
+        # Typer turns Ctrl-C into a silent exit 130 before main() can say anything.
+        typer.echo("keylint: interrupted", err=True)
+        return 130
 
 
 def parse_now(value: str | None) -> datetime:

@@ -127,8 +127,10 @@ class _SubAccounts:
             labels = self.labels.setdefault(key.sub_account, set())
             if key.api_name:
                 labels.add(key.api_name)
-            listing = (live.keys.get(key.name) or {}).get("listing") or {}
-            if listing.get("apiName"):  # matched by its API key: it is this key's row
+            entry = live.keys.get(key.name)
+            listing = entry.get("listing") if isinstance(entry, dict) else None
+            # The listing row was matched by its API key: it is this key's row.
+            if isinstance(listing, dict) and isinstance(listing.get("apiName"), str):
                 labels.add(listing["apiName"])
 
     def undeclared(self, file: str, live: LiveSource) -> Iterator[Finding]:
@@ -137,6 +139,8 @@ class _SubAccounts:
             if declaring is None or declaring.file != file:
                 continue
             labels = self.labels.get(email, set())
+            # A malformed listing (never from a schema-checked file) lists nothing.
+            rows = [row for row in rows if isinstance(row, dict)] if isinstance(rows, list) else []
             for problem in undeclared_keys(declaring, email, rows, labels):
                 yield stamp("KL307", problem, file=file, key=None)
 
@@ -281,6 +285,9 @@ def _report_key(
         if entry is None:
             report.status = "unchecked"
             report.error = "the state file has no entry for this key; run `keylint fetch` again"
+        elif not isinstance(entry, dict):
+            report.status = "unchecked"
+            report.error = "the live state of this key is not an object"
         elif entry.get("status") == "error":
             report.status = "unchecked"
             report.error = str(entry.get("error") or "Binance could not be read for this key")

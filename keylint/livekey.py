@@ -46,12 +46,17 @@ class LiveKey:
 def live_key(entry: dict[str, Any]) -> LiveKey:
     """Build the rules' view of a state-file entry; the own-credential answer wins over the
     master's listing where both show a field."""
+    # The state file schema guarantees these shapes, but a live source is built in code: a
+    # wrong type degrades to "not shown" rather than crashing the whole run.
     status = entry.get("status", "error")
     reason = entry.get("error") or entry.get("reason")
     if status != "ok":
-        return LiveKey(status=status, reason=reason)
-    restrictions: dict[str, Any] = entry.get("restrictions") or {}
-    listing: dict[str, Any] = entry.get("listing") or {}
+        return LiveKey(
+            status=status if isinstance(status, str) else "error",
+            reason=reason if isinstance(reason, str) else None,
+        )
+    restrictions: dict[str, Any] = _dict(entry.get("restrictions"))
+    listing: dict[str, Any] = _dict(entry.get("listing"))
     permissions: dict[str, bool] = {}
     for name, listing_field in LISTING_FIELD.items():
         if isinstance(listing.get(listing_field), bool):
@@ -74,13 +79,27 @@ def live_key(entry: dict[str, Any]) -> LiveKey:
         permissions=permissions,
         unknown_enabled=unknown,
         ip_restrict=_ip_restrict(restrictions, entry.get("ip_restriction")),
-        ip_list=tuple(entry["ip_list"]) if entry.get("ip_list") is not None else None,
+        ip_list=_strings(entry.get("ip_list")),
         created=_millis(restrictions.get("createTime")),
         trading_expires=_millis(restrictions.get("tradingAuthorityExpirationTime")),
-        unverifiable=tuple(entry.get("unverifiable") or ()),
-        api_name=listing.get("apiName"),
-        api_key_prefix=listing.get("apikey"),
+        unverifiable=_strings(entry.get("unverifiable")) or (),
+        api_name=_text(listing.get("apiName")),
+        api_key_prefix=_text(listing.get("apikey")),
     )
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _strings(value: Any) -> tuple[str, ...] | None:
+    if not isinstance(value, list):
+        return None
+    return tuple(item for item in value if isinstance(item, str))
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 def _ip_restrict(restrictions: dict[str, Any], ip_restriction: Any) -> bool | None:

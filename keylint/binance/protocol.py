@@ -184,7 +184,7 @@ def _content_type(headers: Mapping[str, str]) -> str:
 def _try_json(body: bytes) -> Any:
     try:
         return json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return None
 
 
@@ -193,7 +193,8 @@ def _decode_json(status: int, body: bytes) -> Any:
         raise MalformedResponse(f"Binance answered HTTP {status} with an empty body", status=status)
     try:
         return json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    # A hostile endpoint nesting brackets past the recursion limit must not crash the run.
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise MalformedResponse(
             f"Binance's answer (HTTP {status}) is not valid JSON; it may have been truncated "
             "by the network or a proxy",

@@ -23,7 +23,7 @@ from keylint.policy.schema import dotted, schema_problems
 from keylint.policy.yamlload import MAX_FILE_BYTES, Document, Pos, YamlError, decode, parse
 from keylint.policy.yamlload import Path as DataPath
 from keylint.rules import Kind, stamp
-from keylint.secrets import find_secrets
+from keylint.secrets import find_secrets, looks_like_secret
 
 POLICY_SUFFIXES = (".yaml", ".yml")
 # Fields a key names for itself; everything else may come from `defaults`.
@@ -93,8 +93,25 @@ def load_policy_file(path: Path, *, fast_schema: bool = False) -> PolicyFile:
     except YamlError as exc:
         result.findings.append(_file_finding(result.path, "KL001", exc.pos, exc.message))
         return result
+    if any(f.rule == "KL004" for f in result.findings):
+        # KL004 reports the secret by position; no later message, key name or owner in a
+        # report may repeat it, so it leaves the data before anything else reads it.
+        document.data = _without_secrets(document.data)
     _PolicyReader(result, document, fast_schema=fast_schema).read()
     return result
+
+
+REDACTED = "(redacted: looks like a secret)"
+
+
+def _without_secrets(value: Any) -> Any:
+    if isinstance(value, str):
+        return REDACTED if looks_like_secret(value) else value
+    if isinstance(value, dict):
+        return {name: _without_secrets(item) for name, item in value.items()}
+    if isinstance(value, list):
+        return [_without_secrets(item) for item in value]
+    return value
 
 
 def _scan_secrets(result: PolicyFile, raw: bytes) -> None:
