@@ -85,6 +85,8 @@ BaseUrlOpt = Annotated[
         help="Binance API address; keylint sends requests nowhere else.",
     ),
 ]
+# Mirrors keylint.binance.client.DEFAULT_CONCURRENCY, which validate must not import.
+DEFAULT_CONCURRENCY = 32
 ConcurrencyOpt = Annotated[
     int, typer.Option("--concurrency", min=1, max=64, help="Requests in flight at once.")
 ]
@@ -162,7 +164,7 @@ def check(
     fail_on: FailOnOpt = FailOn.error,
     now: NowOpt = None,
     base_url: BaseUrlOpt = "https://api.binance.com",
-    concurrency: ConcurrencyOpt = 16,
+    concurrency: ConcurrencyOpt = DEFAULT_CONCURRENCY,
     timeout: TimeoutOpt = 60.0,
 ) -> None:
     """Compare every declared key with its live state: permissions, trusted IPs, age.
@@ -208,7 +210,7 @@ def fetch(
         ),
     ] = None,
     base_url: BaseUrlOpt = "https://api.binance.com",
-    concurrency: ConcurrencyOpt = 16,
+    concurrency: ConcurrencyOpt = DEFAULT_CONCURRENCY,
     timeout: TimeoutOpt = 60.0,
 ) -> None:
     """Read the live state of every declared key from Binance into a state file.
@@ -445,7 +447,7 @@ def comment(
     fail_on: FailOnOpt = FailOn.error,
     now: NowOpt = None,
     base_url: BaseUrlOpt = "https://api.binance.com",
-    concurrency: ConcurrencyOpt = 16,
+    concurrency: ConcurrencyOpt = DEFAULT_CONCURRENCY,
     timeout: TimeoutOpt = 60.0,
 ) -> None:
     """Post the Markdown report as the one keylint comment of a pull request.

@@ -55,8 +55,14 @@ DEFAULT_WINDOW = 60.0
 # 4 → 41 keys/s, 8 → 82, 16 → 160, 32 → 240, 64 → 118 with twice the CPU. 16 doubles 8's
 # throughput at no CPU cost and stays clear of the async pool's collapse past ~32 waiters;
 # Binance's 12000 IP weight/min (200 calls/s) per endpoint caps more anyway.
-DEFAULT_CONCURRENCY = 16
+# The collapse was httpcore's pool rescanning all its connections per request event; with
+# pools of POOL_SHARD_SIZE (benchmarks/live.py, 1,000 keys at 50 ms, emulator in its own
+# process): 16 → 275 keys/s, 32 → 475, 64 → 444 (one pool: 274, 196, 119).
+# 32 in flight reach 450 keys/s at 50 ms a request where 16 cannot pass 320 (benchmarks/live.py).
+DEFAULT_CONCURRENCY = 32
 DEFAULT_ATTEMPTS = 3
+# Connections per httpx pool; larger --concurrency uses several pools (see __aenter__).
+POOL_SHARD_SIZE = 8
 
 
 class Pacer:
@@ -84,17 +90,24 @@ class Pacer:
         self._sleep = sleep
         self._on_wait = on_wait
         self._ledger: dict[str, collections.deque[tuple[float, int]]] = {}
+        self._total: dict[str, int] = {}
         self._blocked: dict[str, float] = {}
         self._blocked_all = 0.0
         self._block_reason: dict[str | None, str] = {}
         self.waiting = 0
 
     def used(self, bucket: str) -> int:
+        # A running total: summing the ledger on every call made a run O(keys²) in CPU
+        # (benchmarks/live.py: ~10,000 entries in a 60 s window at 10,000 keys).
         ledger = self._ledger.setdefault(bucket, collections.deque())
         horizon = self._clock() - self.span
         while ledger and ledger[0][0] <= horizon:
-            ledger.popleft()
-        return sum(weight for _, weight in ledger)
+            self._total[bucket] -= ledger.popleft()[1]
+        return self._total.get(bucket, 0)
+
+    def _spend(self, bucket: str, weight: int) -> None:
+        self._ledger.setdefault(bucket, collections.deque()).append((self._clock(), weight))
+        self._total[bucket] = self._total.get(bucket, 0) + weight
 
     def delay(self, bucket: str, limit_kind: str, weight: int) -> float:
         """Seconds until `weight` fits in the bucket (0: send now)."""
@@ -121,7 +134,7 @@ class Pacer:
         while True:
             wait = self.delay(call.bucket, call.limit, call.weight)
             if wait <= 0:
-                self._ledger[call.bucket].append((self._clock(), call.weight))
+                self._spend(call.bucket, call.weight)
                 return
             if self._clock() + wait > deadline:
                 raise RateLimited(
@@ -141,7 +154,7 @@ class Pacer:
             return
         extra = used - self.used(call.bucket)
         if extra > 0:
-            self._ledger[call.bucket].append((self._clock(), extra))
+            self._spend(call.bucket, extra)
 
     def block(self, bucket: str | None, until: float, reason: str) -> None:
         """Hold a bucket (None: every bucket, for an IP ban) until monotonic time `until`."""
@@ -214,24 +227,36 @@ class BinanceClient:
         self._clock_generation = 0
         self._clock_lock = asyncio.Lock()
         self._http: httpx.AsyncClient | None = None
+        self._pools: list[httpx.AsyncClient] = []
+        self._in_use: list[int] = []
 
     async def __aenter__(self) -> BinanceClient:
         self.deadline = self._clock() + self.timeout
-        self._http = httpx.AsyncClient(
-            base_url=self.base_url,
-            transport=self._transport,
-            limits=httpx.Limits(
-                max_connections=self._concurrency, max_keepalive_connections=self._concurrency
-            ),
-            timeout=httpx.Timeout(self.attempt_timeout),
-            headers={"User-Agent": f"keylint/{__version__}"},
-        )
+        # httpcore's async pool rescans every connection on each request event, so its CPU
+        # cost per request grows with the pool size (benchmarks/live.py, 1,000 calls: one
+        # pool of 64 used 8.0 s of CPU, eight pools of 8 1.7 s). Several small pools keep each
+        # scan short; an injected transport (tests) gets one pool.
+        shards = 1 if self._transport is not None else -(-self._concurrency // POOL_SHARD_SIZE)
+        per_shard = -(-self._concurrency // shards)
+        self._pools = [
+            httpx.AsyncClient(
+                base_url=self.base_url,
+                transport=self._transport,
+                limits=httpx.Limits(max_connections=per_shard, max_keepalive_connections=per_shard),
+                timeout=httpx.Timeout(self.attempt_timeout),
+                headers={"User-Agent": f"keylint/{__version__}"},
+            )
+            for _ in range(shards)
+        ]
+        self._in_use = [0] * shards
+        self._http = self._pools[0]
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        if self._http is not None:
-            await self._http.aclose()
-            self._http = None
+        for pool in self._pools:
+            await pool.aclose()
+        self._pools = []
+        self._http = None
 
     @property
     def waiting(self) -> int:
@@ -329,9 +354,11 @@ class BinanceClient:
                 f"{call.path} could be called"
             )
         budget = min(self.attempt_timeout, remaining)
-        http = self._http
-        if http is None:
+        if self._http is None:
             raise RuntimeError("BinanceClient used outside 'async with'")
+        # The least busy pool: the semaphore bounds the total, so it always has a free slot.
+        shard = self._in_use.index(min(self._in_use))
+        http = self._pools[shard]
         auth: httpx.Auth | None = None
         if call.signed:
             if credentials is None:
@@ -339,8 +366,12 @@ class BinanceClient:
             auth = BinanceAuth(credentials, clock=self.binance_time, recv_window=self.recv_window)
         try:
             # asyncio.timeout bounds the whole exchange; httpx's own timeouts are per phase.
-            async with asyncio.timeout(budget):
-                response = await http.get(call.path, params=list(call.params), auth=auth)
+            self._in_use[shard] += 1
+            try:
+                async with asyncio.timeout(budget):
+                    response = await http.get(call.path, params=list(call.params), auth=auth)
+            finally:
+                self._in_use[shard] -= 1
         except (TimeoutError, httpx.TimeoutException):
             raise TransportFailure(
                 f"timeout: no answer from Binance within {budget:.1f} s"

@@ -402,6 +402,9 @@ class Emulator:
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    # Fleets connect dozens at a time: the default backlog of 5 overflows and stalls a
+    # connection for a 1 s SYN retransmit (benchmarks/live.py).
+    request_queue_size = 128
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # Dropped and reset connections are what the faults are for; nothing to report.
@@ -428,6 +431,9 @@ def _mandatory(name: str) -> _BinanceAnswer:
 class _Handler(BaseHTTPRequestHandler):
     emulator: Emulator
     protocol_version = "HTTP/1.1"  # keep-alive, as Binance's edge does
+    # Headers and body go out in two writes; with Nagle on, the client's delayed ACK adds
+    # ~40 ms to every answer, which no real Binance response has.
+    disable_nagle_algorithm = True
     server_version = "emulated-binance"
     sys_version = ""
     timeout = 30  # an idle keep-alive connection's thread ends after this
