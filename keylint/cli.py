@@ -176,19 +176,16 @@ def check(
     """
 
     def run() -> int:
-        from keylint import engine
-        from keylint.live import read_live
+        from keylint.live import run_check
 
-        targets = paths or ["policies"]
-        live = read_live(
-            targets,
+        result = run_check(
+            paths or ["policies"],
             state=state,
             base_url=check_base_url(base_url),
             concurrency=concurrency,
             timeout=timeout,
-        )
-        result = engine.check(
-            targets, live=live, now=parse_now(now), fail_on=severity_threshold(fail_on)
+            now=parse_now(now),
+            fail_on=severity_threshold(fail_on),
         )
         emit(result, output_format, output)
         return result.exit_code
@@ -461,7 +458,7 @@ def comment(
 
     def run() -> int:
         from keylint import engine, github
-        from keylint.live import read_live
+        from keylint.live import run_check
         from keylint.reporters.markdown import render
 
         target = github.resolve_target(
@@ -472,14 +469,15 @@ def comment(
         if validate_only:
             result = engine.validate(targets, now=clock, fail_on=threshold)
         else:
-            live = read_live(
+            result = run_check(
                 targets,
                 state=state,
                 base_url=check_base_url(base_url),
                 concurrency=concurrency,
                 timeout=timeout,
+                now=clock,
+                fail_on=threshold,
             )
-            result = engine.check(targets, live=live, now=clock, fail_on=threshold)
         body = render(result)
         sys.stdout.write(body)
         sys.stdout.flush()

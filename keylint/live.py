@@ -8,12 +8,15 @@ import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from keylint.adopt import Adopted, policy_name
-from keylint.engine import Declared, LiveSource, declared_keys
+from keylint.engine import Declared, LiveSource, check, declared_keys
+from keylint.findings import Severity
 from keylint.progress import ProgressLine
+from keylint.result import Result
 
 if TYPE_CHECKING:
     from keylint.binance.fetch import KeySpec, MasterSpec
@@ -69,6 +72,23 @@ def read_live(
     return fetch_now(
         declared.keys, declared.master, base_url=base_url, concurrency=concurrency, timeout=timeout
     )
+
+
+def run_check(
+    paths: list[str],
+    *,
+    state: Path | None,
+    base_url: str,
+    concurrency: int,
+    timeout: float,
+    now: datetime,
+    fail_on: Severity | None,
+) -> Result:
+    """`keylint check` (also behind `comment`): live state from a file or Binance, then rules."""
+    live = read_live(
+        paths, state=state, base_url=base_url, concurrency=concurrency, timeout=timeout
+    )
+    return check(paths, live=live, now=now, fail_on=fail_on)
 
 
 def fetch_state(
