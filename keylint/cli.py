@@ -188,6 +188,8 @@ def check(
             fail_on=severity_threshold(fail_on),
         )
         emit(result, output_format, output)
+        if result.interrupted:
+            typer.echo("keylint: interrupted: the report shows the keys read so far", err=True)
         return result.exit_code
 
     raise typer.Exit(guarded(run))

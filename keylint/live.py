@@ -8,9 +8,9 @@ import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from keylint.adopt import Adopted, policy_name
 from keylint.engine import Declared, LiveSource, check, declared_keys
@@ -32,6 +32,17 @@ class FetchOutcome:
     messages: list[str] = field(default_factory=list)
 
 
+INTERRUPTED = "interrupted (Ctrl-C) before this key was read"
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C during a fetch, carrying the live state of the keys read before it."""
+
+    def __init__(self, state: LiveState) -> None:
+        super().__init__()
+        self.state = state
+
+
 def fetch_now(
     keys: Sequence[KeySpec],
     master: MasterSpec | None,
@@ -42,8 +53,11 @@ def fetch_now(
 ) -> LiveState:
     """Read every declared key from Binance, with a progress line on a terminal."""
     from keylint.binance.fetch import fetch_live_state
+    from keylint.binance.state import LiveState
 
     progress = ProgressLine()
+    reached: dict[str, dict[str, Any]] = {}
+    started = datetime.now(UTC)
     try:
         return asyncio.run(
             fetch_live_state(
@@ -54,8 +68,12 @@ def fetch_now(
                 concurrency=concurrency,
                 timeout=timeout,
                 progress=progress,
+                reached=reached,
             )
         )
+    except KeyboardInterrupt:
+        missing = {k.name: {"status": "error", "error": INTERRUPTED} for k in keys}
+        raise Interrupted(LiveState(started, {**missing, **reached}, {})) from None
     finally:
         progress.close()
 
@@ -85,9 +103,15 @@ def run_check(
     fail_on: Severity | None,
 ) -> Result:
     """`keylint check` (also behind `comment`): live state from a file or Binance, then rules."""
-    live = read_live(
-        paths, state=state, base_url=base_url, concurrency=concurrency, timeout=timeout
-    )
+    try:
+        live = read_live(
+            paths, state=state, base_url=base_url, concurrency=concurrency, timeout=timeout
+        )
+    except Interrupted as stop:
+        # Ctrl-C: report what was read, and which keys were not reached (exit 130).
+        result = check(paths, live=stop.state, now=now, fail_on=fail_on)
+        result.interrupted = True
+        return result
     return check(paths, live=live, now=now, fail_on=fail_on)
 
 

@@ -13,6 +13,7 @@ EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_USAGE = 2
 EXIT_UNCHECKED = 3
+EXIT_INTERRUPTED = 130  # Ctrl-C, as shells report SIGINT
 
 
 @dataclass
@@ -45,6 +46,7 @@ class Result:
     fail_on: Severity | None = Severity.ERROR
     files: list[FileReport] = field(default_factory=list)
     tool_version: str = __version__
+    interrupted: bool = False  # Ctrl-C stopped the live reads: unreached keys are unchecked
 
     @property
     def keys(self) -> list[KeyReport]:
@@ -96,6 +98,8 @@ class Result:
 
     @property
     def exit_code(self) -> int:
+        if self.interrupted:
+            return EXIT_INTERRUPTED
         if self.failing:
             return EXIT_FINDINGS
         if any(key.status == "unchecked" for key in self.keys):

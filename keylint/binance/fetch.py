@@ -123,6 +123,7 @@ class _Run:
     unchecked: int = 0
     sub_accounts: asyncio.Task[set[str] | None] | None = None
     listings: dict[str, asyncio.Task[_Listing]] = field(default_factory=dict)
+    reached: dict[str, dict[str, Any]] | None = None  # filled as keys finish (Ctrl-C keeps it)
 
     def report(self) -> None:
         if self.progress is not None:
@@ -139,6 +140,7 @@ async def fetch_live_state(
     timeout: float = 60.0,
     now: datetime | None = None,
     progress: Progress | None = None,
+    reached: dict[str, dict[str, Any]] | None = None,
     recv_window: int = DEFAULT_RECV_WINDOW,
     uid_weight_limit: int = DEFAULT_LIMITS["uid"],
     ip_weight_limit: int = DEFAULT_LIMITS["ip"],
@@ -146,7 +148,11 @@ async def fetch_live_state(
     attempt_timeout: float | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> LiveState:
-    """Read every key's live state from Binance; never raises for a key's failure."""
+    """Read every key's live state from Binance; never raises for a key's failure.
+
+    `reached`, when given, receives each key's entry as soon as it is known, so that a run
+    interrupted by Ctrl-C can still report the keys it read.
+    """
     keys = list(keys)
     fetched_at = now or datetime.now(UTC)
     client = BinanceClient(
@@ -161,7 +167,7 @@ async def fetch_live_state(
     )
     master_creds, master_note = _master_credentials(master, env)
     async with client:
-        run = _Run(client, master_creds, master_note, len(keys), progress)
+        run = _Run(client, master_creds, master_note, len(keys), progress, reached=reached)
         client._on_wait = lambda _n: run.report()
         try:
             await client.sync_clock()
@@ -246,6 +252,8 @@ def _find_row(
 
 async def _check_key(run: _Run, key: KeySpec, env: Mapping[str, str]) -> dict[str, Any]:
     entry = await _check_key_inner(run, key, env)
+    if run.reached is not None:
+        run.reached[key.name] = entry
     run.done += 1
     if entry["status"] == "error":
         run.unchecked += 1
