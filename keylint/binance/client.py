@@ -382,8 +382,11 @@ class BinanceClient:
                 "or an unstable network may be cutting it"
             ) from None
         except httpx.TransportError as exc:
+            # The socket layer's words ("Name or service not known", "Connection refused")
+            # tell DNS from a closed port; they name no credential, and are cut short anyway.
+            detail = str(exc).strip()[:100] or type(exc).__name__
             raise TransportFailure(
-                f"network: the connection to Binance failed or dropped ({type(exc).__name__})"
+                f"network: the connection to Binance failed or dropped ({detail})"
             ) from None
         self.pacer.observe(call, protocol.read_weights(response.headers).for_call(call))
         log.debug("%s %s -> %d", call.path, _who(credentials), response.status_code)

@@ -105,6 +105,17 @@ def test_dropped_connections_are_retried() -> None:
     assert len(calls) == 2
 
 
+def test_dns_failure_is_a_transport_failure_a_person_can_read() -> None:
+    # The failure httpx raises when the base URL's host does not resolve (no real lookup here).
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("[Errno -2] Name or service not known", request=request)
+
+    with pytest.raises(errors.TransportFailure) as caught:
+        run(handler)
+    assert caught.value.retryable
+    assert "Name or service not known" in caught.value.reason
+
+
 def test_key_rejection_is_not_retried() -> None:
     calls: list[int] = []
 
