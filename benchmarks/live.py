@@ -545,8 +545,8 @@ def main() -> int:
                 f"{ks:.0f} keys/s",
                 f"{ss:.1f} keys/s",
                 f"{ks / ss:.0f}x",
-                ">= 400 keys/s",
-                ks >= 400,
+                "—",  # for the record: the emulator as it was, not a target
+                None,
             )
         )
         for c in concurrencies:
