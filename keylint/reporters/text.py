@@ -44,7 +44,7 @@ def render(result: Result, *, color: bool = False, **_: Any) -> str:
         out.append("")
     mark = paint("error", "✖") if result.exit_code else paint("ok", "✔")
     out.append(f"{mark} {verdict(result)}")
-    unimplemented = _unimplemented_note(result)
+    unimplemented = _scope_note(result)
     if unimplemented:
         out.append(paint("dim", unimplemented))
     return "\n".join(out) + "\n"
@@ -104,7 +104,7 @@ def _wrap(text: str, indent: str, *, style: _Painter | None = None, dim: bool = 
     return lines
 
 
-def _unimplemented_note(result: Result) -> str:
+def _scope_note(result: Result) -> str:
     if result.command != "validate":
         return ""
     return "validate ran the static rules only; live rules need `keylint check`."

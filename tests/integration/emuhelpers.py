@@ -95,6 +95,18 @@ class Fleet:
         path.write_text(secret.private_pem)
         return str(path)
 
+    def needles(self) -> list[str]:
+        """Every string that must never appear in any output: full API keys, HMAC secrets,
+        whole PEMs and each PEM body line (a leaked line leaks the key as well)."""
+        found: list[str] = []
+        for secret in self.secrets.values():
+            found.append(secret.api_key)
+            found.extend(value for value in (secret.secret, secret.private_pem) if value)
+            if secret.private_pem:
+                body = [line for line in secret.private_pem.splitlines() if "-----" not in line]
+                found.extend(line for line in body if len(line) >= 16)
+        return found
+
     def master_only_env(self) -> dict[str, str]:
         return {k: v for k, v in self.env.items() if k.startswith("MASTER_")}
 

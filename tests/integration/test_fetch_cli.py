@@ -95,16 +95,6 @@ def run_fetch(
     return done, state
 
 
-def secrets_of(fleet: Fleet) -> list[str]:
-    values = []
-    for secret in fleet.secrets.values():
-        values.append(secret.api_key)
-        values.extend(v for v in (secret.secret, secret.private_pem) if v)
-        if secret.private_pem:  # a PEM's body lines leak it as well as the whole block
-            values.extend(line for line in secret.private_pem.splitlines() if len(line) > 40)
-    return values
-
-
 def test_fetch_writes_a_valid_state_file_holding_what_binance_served(tmp_path: Path) -> None:
     fleet = build_fleet(tmp_path)
     with Emulator(fleet.scenario) as emu:
@@ -128,7 +118,7 @@ def test_fetch_writes_a_valid_state_file_holding_what_binance_served(tmp_path: P
     assert "fetched 4 keys" in done.stderr
 
     published = done.stdout + done.stderr + state_path.read_text()
-    for secret in secrets_of(fleet):
+    for secret in fleet.needles():
         assert secret not in published
 
 

@@ -72,18 +72,6 @@ def texts_index(texts: list[str], needle: str) -> list[int]:
     return [i for i, t in enumerate(texts) if needle in t]
 
 
-def _needles(fleet: Fleet) -> list[str]:
-    needles = []
-    for secret in fleet.secrets.values():
-        needles.append(secret.api_key)
-        if secret.secret:
-            needles.append(secret.secret)
-        if secret.private_pem:
-            body = [line for line in secret.private_pem.splitlines() if "-----" not in line]
-            needles.extend(line for line in body if len(line) >= 16)
-    return needles
-
-
 def test_no_secret_or_full_api_key_leaks_anywhere(
     fleet: Fleet,
     tmp_path: Path,
@@ -137,7 +125,7 @@ def test_no_secret_or_full_api_key_leaks_anywhere(
     texts += [record.getMessage() for record in caplog.records]
     texts += [caplog.text, *capsys.readouterr()]
     haystack = "\n".join(texts)
-    needles = [*_needles(fleet), real_wrong]
+    needles = [*fleet.needles(), real_wrong]
     leaked = [(n[:6], texts_index(texts, n)) for n in needles if n in haystack]
     assert leaked == [], [(n, [texts[i][:300] for i in idx]) for n, idx in leaked]
     assert "ed-bot" in haystack and "hmac-bot" in haystack  # the sweep did look at real text
