@@ -44,9 +44,9 @@ def render(result: Result, *, color: bool = False, **_: Any) -> str:
         out.append("")
     mark = paint("error", "✖") if result.exit_code else paint("ok", "✔")
     out.append(f"{mark} {verdict(result)}")
-    unimplemented = _scope_note(result)
-    if unimplemented:
-        out.append(paint("dim", unimplemented))
+    scope = _scope_note(result)
+    if scope:
+        out.append(paint("dim", scope))
     return "\n".join(out) + "\n"
 
 
