@@ -137,8 +137,12 @@ def validate(
     from keylint import engine
 
     def run() -> int:
+        # Streamed: each file is linted as the reporter writes it, so memory stays flat.
         result = engine.validate(
-            paths or ["policies"], now=parse_now(now), fail_on=severity_threshold(fail_on)
+            paths or ["policies"],
+            now=parse_now(now),
+            fail_on=severity_threshold(fail_on),
+            stream=True,
         )
         emit(result, output_format, output)
         return result.exit_code
@@ -520,16 +524,16 @@ def severity_threshold(fail_on: FailOn) -> Severity | None:
 
 
 def emit(result: object, output_format: OutputFormat, output: Path | None) -> None:
-    """Render the result and write it to stdout or, atomically, to --output."""
-    from keylint.output import write_atomic
-    from keylint.reporters import get_reporter
+    """Write the report to stdout or, atomically, to --output, file by file as it is read."""
+    from keylint.output import open_atomic
+    from keylint.reporters import get_writer
 
-    render = get_reporter(output_format.value)
+    write = get_writer(output_format.value)
     if output is not None:
-        write_atomic(output, render(result, color=False))
+        with open_atomic(output) as handle:
+            write(result, handle, color=False)
         return
-    text = render(result, color=use_color(sys.stdout))
-    sys.stdout.write(text)
+    write(result, sys.stdout, color=use_color(sys.stdout))
     sys.stdout.flush()
 
 

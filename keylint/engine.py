@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import functools
+import itertools
 import os
-from collections.abc import Iterable, Iterator, Sequence
+import sys
+from array import array
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime
 from pathlib import Path
@@ -13,6 +18,7 @@ from typing import Any, NamedTuple, Protocol
 
 from keylint.findings import Finding, Problem, Severity
 from keylint.livekey import LiveKey, live_key
+from keylint.packed import Buffer, Hashes, Strings
 from keylint.policy.loader import PolicyFile, discover, load_policy_file
 from keylint.policy.model import KeyPolicy, MasterPolicy
 from keylint.policy.schema import FAST_PATH_MIN_FILES
@@ -23,27 +29,71 @@ from keylint.rules.cleanup import undeclared_keys
 
 # Below this many files a process pool costs more than it saves (measured: benchmarks/).
 PARALLEL_MIN_FILES = 64
+# Files per task sent to a pool worker, and tasks queued per worker beyond the one it runs.
+CHUNK_FILES = 32
+QUEUED_CHUNKS = 2
 
 
-def validate(paths: Sequence[str], *, now: datetime, fail_on: Severity | None) -> Result:
+def validate(
+    paths: Sequence[str], *, now: datetime, fail_on: Severity | None, stream: bool = False
+) -> Result:
     """`keylint validate`: load every policy file and run the static rules on every key.
 
     Files are linted independently (in a process pool for large runs: YAML parsing is CPU
-    bound), then KL003 compares names across all of them in path order.
+    bound), then KL003 compares names across all of them in path order. With `stream`, files
+    are linted while a reporter reads `Result.reports()`, which holds one file's report at a
+    time: memory stays flat however many files there are.
     """
     result = Result(command="validate", generated_at=now, fail_on=fail_on)
-    files = discover(paths)
-    lint = functools.partial(lint_file, fast_schema=len(files) >= FAST_PATH_MIN_FILES, now=now)
-    workers = min(os.cpu_count() or 1, 4)
-    registry = _Registry()
-    if len(files) >= PARALLEL_MIN_FILES and workers > 1:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            for report, identities in pool.map(lint, files, chunksize=32):
-                result.files.append(registry.add(report, identities))
+    reports = _lint_files(discover(paths), now=now)  # discover now: a bad path fails first
+    if stream:
+        result.pending = reports
     else:
-        for report, identities in map(lint, files):
-            result.files.append(registry.add(report, identities))
+        result.files.extend(reports)
     return result
+
+
+def _lint_files(files: list[Path], *, now: datetime) -> Iterator[FileReport]:
+    """Each file's report in path order, KL003 included, as soon as it can be known."""
+    lint = functools.partial(lint_file, fast_schema=len(files) >= FAST_PATH_MIN_FILES, now=now)
+    # Held for the whole run: as plain strings, a quarter of the memory of Path objects.
+    names = [str(path) for path in files]
+    workers = min(os.cpu_count() or 1, 4)
+    if len(names) >= PARALLEL_MIN_FILES and workers > 1:
+        linted = _lint_in_pool(lint, names, workers)
+    else:
+        linted = map(lint, map(Path, names))
+    registry = _Registry()
+    return (registry.add(report, identities) for report, identities in linted)
+
+
+def _lint_in_pool(
+    lint: Callable[[Path], LintResult], files: list[str], workers: int
+) -> Iterator[LintResult]:
+    """`map(lint, files)` in worker processes, with only a few chunks of files in flight.
+
+    `Executor.map` would submit every chunk at once, so reports would pile up in this process
+    whenever their reader (a reporter writing to a pipe, say) is slower than the workers.
+    """
+    chunks = (files[start : start + CHUNK_FILES] for start in range(0, len(files), CHUNK_FILES))
+    pool = ProcessPoolExecutor(max_workers=workers)
+    try:
+        window = deque(
+            pool.submit(_lint_chunk, lint, chunk)
+            for chunk in itertools.islice(chunks, workers * (1 + QUEUED_CHUNKS))
+        )
+        while window:
+            done = window.popleft().result()
+            window.extend(
+                pool.submit(_lint_chunk, lint, chunk) for chunk in itertools.islice(chunks, 1)
+            )
+            yield from done
+    finally:  # also when the reader stops early: chunks not started yet are dropped
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _lint_chunk(lint: Callable[[Path], LintResult], files: list[str]) -> list[LintResult]:
+    return [lint(Path(name)) for name in files]
 
 
 @dataclasses.dataclass
@@ -156,9 +206,10 @@ class KeyIdentity(NamedTuple):
     env_pos: Pos
 
 
-def lint_file(
-    path: Path, *, fast_schema: bool, now: datetime
-) -> tuple[FileReport, list[KeyIdentity]]:
+LintResult = tuple[FileReport, list[KeyIdentity]]
+
+
+def lint_file(path: Path, *, fast_schema: bool, now: datetime) -> LintResult:
     """Load one policy file and run the static rules on its keys (everything but KL003)."""
     policy_file = load_policy_file(path, fast_schema=fast_schema)
     report = _report_file(policy_file, _static_rules(), now)
@@ -183,11 +234,28 @@ def _static_rules() -> list[Rule]:
 
 
 class _Registry:
-    """Names and API-key variables seen so far across files, for KL003."""
+    """Names and API-key variables seen so far across files, for KL003.
+
+    It is the one thing a run keeps for every key, so it lives in arrays (see keylint.packed):
+    about 60 bytes a key, where dicts of strings, tuples and positions took 450 (43 MiB at
+    100,000 keys; benchmarks/README.md).
+    """
 
     def __init__(self) -> None:
-        self.names: dict[str, tuple[str, Pos]] = {}
-        self.envs: dict[str, tuple[str, str, Pos]] = {}
+        self.files = Strings()
+        self.names = Strings()  # each name, and the line that first declared it
+        self.name_line = Buffer("I")
+        # Each API-key variable, and the name and line that first used it. Messages never
+        # quote the variable from here, so only its hash is kept where hashes have 64 bits.
+        self.envs = Hashes() if sys.hash_info.width >= 64 else Strings()
+        self.env_name = Buffer("I")
+        self.env_line = Buffer("I")
+        # Keys come file by file, so names and variables are numbered file by file: for each
+        # run of keys from one file, the file and the first name and variable numbered in it.
+        self.run_file = array("I")
+        self.run_names = array("I")
+        self.run_envs = array("I")
+        self._file: str | None = None
 
     def add(self, report: FileReport, identities: list[KeyIdentity]) -> FileReport:
         for ident in identities:
@@ -198,43 +266,54 @@ class _Registry:
         return report
 
     def duplicates(self, key: KeyIdentity) -> Iterable[Finding]:
-        first = self.names.get(key.name)
-        if first is not None:
+        if key.file != self._file:
+            self._file = key.file
+            self.run_file.append(self.files.add(key.file)[0])
+            self.run_names.append(self.names.count)
+            self.run_envs.append(self.envs.count)
+        name, new = self.names.add(key.name)
+        if new:
+            self.name_line.append(key.pos.line)
+        else:
+            first_at = f"{self._file_of(name, self.run_names)}:{self.name_line[name]}"
             yield stamp(
                 "KL003",
                 Problem(
                     key.pos.line,
                     key.pos.column,
-                    f"key {key.name!r} is already declared at {first[0]}:{first[1].line}",
-                    "Rename this key or delete the out-of-date declaration "
-                    f"({first[0]}:{first[1].line}).",
+                    f"key {key.name!r} is already declared at {first_at}",
+                    f"Rename this key or delete the out-of-date declaration ({first_at}).",
                     subject="name",
                 ),
                 file=key.file,
                 key=key.name,
             )
-        else:
-            self.names[key.name] = (key.file, key.pos)
         if key.api_key_env:
-            seen = self.envs.get(key.api_key_env)
-            if seen is not None and seen[0] != key.name:
+            env, new = self.envs.add(key.api_key_env)
+            if new:
+                self.env_name.append(name)
+                self.env_line.append(key.env_pos.line)
+            elif self.env_name[env] != name:
+                seen_name = self.names[self.env_name[env]]
+                seen_at = f"{self._file_of(env, self.run_envs)}:{self.env_line[env]}"
                 yield stamp(
                     "KL003",
                     Problem(
                         key.env_pos.line,
                         key.env_pos.column,
-                        f"api_key_env {key.api_key_env} is also the API key of {seen[0]!r} "
-                        f"({seen[1]}:{seen[2].line}): two policies for one credential",
+                        f"api_key_env {key.api_key_env} is also the API key of {seen_name!r} "
+                        f"({seen_at}): two policies for one credential",
                         "Give each key its own environment variable, or merge the two "
-                        "declarations "
-                        f"({seen[1]}:{seen[2].line}).",
+                        f"declarations ({seen_at}).",
                         subject=f"api_key_env:{key.api_key_env}",
                     ),
                     file=key.file,
                     key=key.name,
                 )
-            elif seen is None:
-                self.envs[key.api_key_env] = (key.name, key.file, key.env_pos)
+
+    def _file_of(self, number: int, firsts: array[int]) -> str:
+        """The file of a name or variable, from the first numbers of each run of keys."""
+        return self.files[self.run_file[bisect.bisect_right(firsts, number) - 1]]
 
 
 def _report_file(

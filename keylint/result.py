@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -38,6 +40,55 @@ class FileReport:
     findings: list[Finding] = field(default_factory=list)
     keys: list[KeyReport] = field(default_factory=list)
 
+    def all_findings(self) -> Iterator[Finding]:
+        """The file's own findings by position, then each key's in review order."""
+        yield from sorted(self.findings)
+        for key in self.keys:
+            yield from key.findings
+
+
+@dataclass(slots=True)
+class Tally:
+    """The counts a summary and an exit code are made of."""
+
+    files: int = 0
+    keys: int = 0
+    checked: int = 0
+    unchecked: int = 0
+    error: int = 0
+    warning: int = 0
+    info: int = 0
+    waived: int = 0
+
+    def add(self, report: FileReport) -> None:
+        self.files += 1
+        self.keys += len(report.keys)
+        for key in report.keys:
+            if key.status == "unchecked":
+                self.unchecked += 1
+            elif key.status in ("ok", "drift"):
+                self.checked += 1
+        for finding in report.all_findings():
+            if finding.waived:
+                self.waived += 1
+            elif finding.severity is Severity.ERROR:
+                self.error += 1
+            elif finding.severity is Severity.WARNING:
+                self.warning += 1
+            else:
+                self.info += 1
+
+    def failing(self, fail_on: Severity | None) -> int:
+        """How many findings that are not waived stand at or above `fail_on`."""
+        if fail_on is None:
+            return 0
+        counts = {
+            Severity.ERROR: self.error,
+            Severity.WARNING: self.warning,
+            Severity.INFO: self.info,
+        }
+        return sum(count for severity, count in counts.items() if severity.rank >= fail_on.rank)
+
 
 @dataclass
 class Result:
@@ -47,45 +98,49 @@ class Result:
     files: list[FileReport] = field(default_factory=list)
     tool_version: str = __version__
     interrupted: bool = False  # Ctrl-C stopped the live reads: unreached keys are unchecked
+    # A streamed run (`engine.validate(..., stream=True)`): the reports still to come.
+    # `reports()` hands each to the reporter once and keeps only its counts, in `streamed`, so
+    # a run over 10,000 files holds one file's report at a time instead of all of them.
+    pending: Iterator[FileReport] | None = field(default=None, repr=False, compare=False)
+    streamed: Tally = field(default_factory=Tally, repr=False, compare=False)
+
+    def reports(self) -> Iterator[FileReport]:
+        """Every file's report once, in order: those held in `files`, then the pending ones."""
+        yield from self.files
+        while self.pending is not None:
+            report = next(self.pending, None)
+            if report is None:
+                self.pending = None
+            else:
+                self.streamed.add(report)
+                yield report
 
     @property
     def keys(self) -> list[KeyReport]:
-        return [key for report in self.files for key in report.keys]
+        return [key for report in self._held() for key in report.keys]
 
     @property
     def findings(self) -> list[Finding]:
         """Every finding: per file, the file's own first, then each key's in review order."""
-        out: list[Finding] = []
-        for report in self.files:
-            out.extend(sorted(report.findings))
-            for key in report.keys:
-                out.extend(key.findings)
-        return out
+        return [finding for report in self._held() for finding in report.all_findings()]
 
     def counts(self) -> dict[str, int]:
         """Findings that count (not waived) per severity, and the waived ones apart."""
-        counts = {
-            severity.value: 0 for severity in (Severity.ERROR, Severity.WARNING, Severity.INFO)
-        }
-        counts["waived"] = 0
-        for finding in self.findings:
-            if finding.waived:
-                counts["waived"] += 1
-            else:
-                counts[finding.severity.value] += 1
-        return counts
+        summary = self.summary
+        return {name: summary[name] for name in ("error", "warning", "info", "waived")}
 
     @property
     def summary(self) -> dict[str, int]:
-        keys = self.keys
-        unchecked = sum(1 for key in keys if key.status == "unchecked")
-        checked = sum(1 for key in keys if key.status in ("ok", "drift"))
+        tally = self._tally()
         return {
-            "files": len(self.files),
-            "keys": len(keys),
-            "checked": checked,
-            "unchecked": unchecked,
-            **self.counts(),
+            "files": tally.files,
+            "keys": tally.keys,
+            "checked": tally.checked,
+            "unchecked": tally.unchecked,
+            "error": tally.error,
+            "warning": tally.warning,
+            "info": tally.info,
+            "waived": tally.waived,
         }
 
     @property
@@ -100,8 +155,23 @@ class Result:
     def exit_code(self) -> int:
         if self.interrupted:
             return EXIT_INTERRUPTED
-        if self.failing:
+        tally = self._tally()
+        if tally.failing(self.fail_on):
             return EXIT_FINDINGS
-        if any(key.status == "unchecked" for key in self.keys):
+        if tally.unchecked:
             return EXIT_UNCHECKED
         return EXIT_OK
+
+    def _held(self) -> list[FileReport]:
+        # A streamed report is counted, not kept: a list without it would be silently short.
+        if self.pending is not None or self.streamed.files:
+            raise RuntimeError("a streamed Result keeps no reports: read them from reports()")
+        return self.files
+
+    def _tally(self) -> Tally:
+        if self.pending is not None:
+            raise RuntimeError("reports are still pending: read reports() to the end first")
+        tally = dataclasses.replace(self.streamed)
+        for report in self.files:
+            tally.add(report)
+        return tally

@@ -1,14 +1,21 @@
-"""Reporters: each formats a Result as one string, and does nothing else."""
+"""Reporters: each formats a Result onto a stream (or as one string), and does nothing else."""
 
 from __future__ import annotations
 
+import io
+import tempfile
 from collections.abc import Callable
-from typing import Any
+
+# Not `import json`: importing the submodule keylint.reporters.json rebinds that name here.
+from json import dumps
+from types import TracebackType
+from typing import Any, TextIO
 
 from keylint.findings import Finding
 from keylint.result import Result
 
 Render = Callable[..., str]
+Write = Callable[..., None]  # write(result, stream, **options)
 
 FORMATS = ("text", "json", "sarif", "markdown", "github")
 
@@ -28,6 +35,30 @@ def get_reporter(name: str) -> Render:
     else:  # the CLI only passes known names
         raise ValueError(f"unknown format {name!r}")
     return render
+
+
+def get_writer(name: str) -> Write:
+    """The write function of a format, which writes each file's part as soon as it is read."""
+    if name == "text":
+        from keylint.reporters.text import write
+    elif name == "json":
+        from keylint.reporters.json import write
+    elif name == "sarif":
+        from keylint.reporters.sarif import write
+    elif name == "markdown":
+        from keylint.reporters.markdown import write
+    elif name == "github":
+        from keylint.reporters.github import write
+    else:  # the CLI only passes known names
+        raise ValueError(f"unknown format {name!r}")
+    return write
+
+
+def as_text(write: Write, result: Result, **options: Any) -> str:
+    """What `write` would write, as one string."""
+    out = io.StringIO()
+    write(result, out, **options)
+    return out.getvalue()
 
 
 def verdict(result: Result) -> str:
@@ -63,3 +94,87 @@ def _plural(count: int, noun: str) -> str:
     if noun == "info":
         return f"{count} info"
     return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+# Items are kept in memory up to this size per array, then in a temporary file.
+SPOOL_BYTES = 256 * 1024
+
+
+class JsonArray:
+    """A JSON array whose items are written as they come, for a document that must name
+    something known only after the last item (a summary) before the array.
+
+    Each item is formatted at once, as `json.dumps(indent=2)` would nest it `depth` levels
+    deep, and kept in a temporary file; `write_json` copies them into place.
+    """
+
+    def __init__(self, depth: int) -> None:
+        self.depth = depth
+        self._nl = "\n" + "  " * (depth + 1)
+        # surrogatepass: the text comes back exactly as json.dumps made it, whatever it holds.
+        self._spool = tempfile.SpooledTemporaryFile(  # noqa: SIM115 (closed by __exit__)
+            max_size=SPOOL_BYTES, mode="w+", encoding="utf-8", errors="surrogatepass", newline="\n"
+        )
+        self._empty = True
+
+    def extend(self, items: list[Any]) -> None:
+        """Add items: one json.dumps for all of them, the costly part (a file's keys, say)."""
+        if not items:
+            return
+        # "[\n  item,\n  item\n]" without its brackets, each line pushed `depth` levels in.
+        # Only "\n" separates lines in json.dumps' output: strings have theirs escaped.
+        text = dumps(items, indent=2, ensure_ascii=False)[1:-2]
+        self._spool.write(("" if self._empty else ",") + text.replace("\n", self._nl[:-2]))
+        self._empty = False
+
+    def write_to(self, out: TextIO) -> None:
+        if self._empty:
+            out.write("[]")
+            return
+        out.write("[")
+        self._spool.seek(0)
+        while chunk := self._spool.read(SPOOL_BYTES):
+            out.write(chunk)
+        out.write(self._nl[:-2] + "]")
+
+    def __enter__(self) -> JsonArray:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self._spool.close()
+
+
+def write_json(out: TextIO, value: Any, depth: int = 0) -> None:
+    """`json.dumps(value, indent=2, ensure_ascii=False)` onto `out`, JsonArrays copied in."""
+    if isinstance(value, JsonArray):
+        assert value.depth == depth, "a JsonArray must be made for the depth it is written at"
+        value.write_to(out)
+    elif isinstance(value, dict | list) and _holds_array(value):
+        is_dict = isinstance(value, dict)
+        nl = "\n" + "  " * (depth + 1)
+        out.write("{" if is_dict else "[")
+        members = value.items() if isinstance(value, dict) else enumerate(value)
+        for index, (name, item) in enumerate(members):
+            out.write(("," if index else "") + nl)
+            if is_dict:  # keys are strings here, as in every keylint document
+                out.write(dumps(name, ensure_ascii=False) + ": ")
+            write_json(out, item, depth + 1)
+        out.write(nl[:-2] + ("}" if is_dict else "]"))
+    else:
+        text = dumps(value, indent=2, ensure_ascii=False)
+        out.write(text.replace("\n", "\n" + "  " * depth))
+
+
+def _holds_array(value: Any) -> bool:
+    if isinstance(value, JsonArray):
+        return True
+    if isinstance(value, dict):
+        return any(_holds_array(item) for item in value.values())
+    if isinstance(value, list):
+        return any(_holds_array(item) for item in value)
+    return False

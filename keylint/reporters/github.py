@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TextIO
 
 from keylint.findings import Finding
-from keylint.reporters import verdict
+from keylint.reporters import as_text, verdict
 from keylint.result import Result
 
 _LEVEL = {"error": "error", "warning": "warning", "info": "notice"}
 
 
 def render(result: Result, **_: Any) -> str:
-    lines = [_annotation(finding) for finding in result.findings]
-    lines.append(f"keylint: {verdict(result)}")
-    return "\n".join(lines) + "\n"
+    return as_text(write, result)
+
+
+def write(result: Result, out: TextIO, **_: Any) -> None:
+    for report in result.reports():
+        for finding in report.all_findings():
+            out.write(_annotation(finding) + "\n")
+    out.write(f"keylint: {verdict(result)}\n")
 
 
 def _annotation(finding: Finding) -> str:

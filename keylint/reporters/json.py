@@ -2,18 +2,39 @@
 
 from __future__ import annotations
 
-import json
-from typing import Any
+from typing import Any, TextIO
 
 from keylint.findings import Finding
+from keylint.reporters import JsonArray, as_text, write_json
 from keylint.result import KeyReport, Result
 
 
 def render(result: Result, **_: Any) -> str:
-    return json.dumps(as_dict(result), indent=2, ensure_ascii=False) + "\n"
+    return as_text(write, result)
+
+
+def write(result: Result, out: TextIO, **_: Any) -> None:
+    # The summary comes first in the document but is known only after the last file: keys
+    # and findings wait in temporary files meanwhile (json.dumps of as_dict, byte for byte).
+    with JsonArray(depth=1) as files, JsonArray(depth=1) as keys, JsonArray(depth=1) as findings:
+        for report in result.reports():
+            files.extend([report.path])
+            keys.extend([_key(key) for key in report.keys])
+            findings.extend([finding_dict(finding) for finding in report.all_findings()])
+        write_json(out, _document(result, files=files, keys=keys, findings=findings))
+    out.write("\n")
 
 
 def as_dict(result: Result) -> dict[str, Any]:
+    return _document(
+        result,
+        files=[report.path for report in result.files],
+        keys=[_key(key) for key in result.keys],
+        findings=[finding_dict(f) for f in result.findings],
+    )
+
+
+def _document(result: Result, *, files: Any, keys: Any, findings: Any) -> dict[str, Any]:
     return {
         "version": 1,
         "tool": {"name": "keylint", "version": result.tool_version},
@@ -22,9 +43,9 @@ def as_dict(result: Result) -> dict[str, Any]:
         "fail_on": result.fail_on.value if result.fail_on else "never",
         "exit_code": result.exit_code,
         "summary": result.summary,
-        "files": [report.path for report in result.files],
-        "keys": [_key(key) for key in result.keys],
-        "findings": [finding_dict(f) for f in result.findings],
+        "files": files,
+        "keys": keys,
+        "findings": findings,
     }
 
 

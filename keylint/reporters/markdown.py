@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TextIO
 
 from keylint.findings import Finding
 from keylint.reporters import diff_lines, verdict
@@ -15,7 +15,13 @@ MAX_CHARS = 60_000
 _ICON = {"error": "❌", "warning": "⚠️", "info": "ℹ️"}  # noqa: RUF001 (emoji)
 
 
+def write(result: Result, out: TextIO, **_: Any) -> None:
+    out.write(render(result))
+
+
 def render(result: Result, **_: Any) -> str:
+    # A comment is cut at MAX_CHARS and lists the clean keys last: it is built whole.
+    reports = list(result.reports())
     counts = result.counts()
     icon = "❌" if result.exit_code == 1 else ("⚠️" if result.exit_code == 3 else "✅")
     summary = result.summary
@@ -30,7 +36,7 @@ def render(result: Result, **_: Any) -> str:
         "",
     ]
     clean: list[str] = []
-    for report in result.files:
+    for report in reports:
         file_findings = sorted(report.findings)
         keys_with_findings = [k for k in report.keys if k.findings or k.status == "unchecked"]
         clean.extend(

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
-from typing import Any
+from typing import Any, TextIO
 
 from keylint.findings import Finding
-from keylint.result import Result
+from keylint.reporters import JsonArray, as_text, write_json
+from keylint.result import KeyReport, Result
 from keylint.rules import Rule, all_rules
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -14,9 +14,23 @@ INFORMATION_URI = "https://github.com/keylint/keylint"
 
 
 def render(result: Result, **_: Any) -> str:
-    rules = all_rules()
-    index = {rule.id: i for i, rule in enumerate(rules)}
-    log = {
+    return as_text(write, result)
+
+
+def write(result: Result, out: TextIO, **_: Any) -> None:
+    index = {rule.id: i for i, rule in enumerate(all_rules())}
+    unchecked: list[KeyReport] = []
+    # Unchecked keys come before the results in the log: results wait in a temporary file.
+    with JsonArray(depth=3) as results:
+        for report in result.reports():
+            unchecked.extend(key for key in report.keys if key.status == "unchecked")
+            results.extend([_result(f, index[f.rule]) for f in report.all_findings()])
+        write_json(out, _log(result, unchecked, results))
+    out.write("\n")
+
+
+def _log(result: Result, unchecked: list[KeyReport], results: JsonArray) -> dict[str, Any]:
+    return {
         "$schema": SCHEMA,
         "version": "2.1.0",
         "runs": [
@@ -27,17 +41,16 @@ def render(result: Result, **_: Any) -> str:
                         "version": result.tool_version,
                         "semanticVersion": result.tool_version,
                         "informationUri": INFORMATION_URI,
-                        "rules": [_rule(rule) for rule in rules],
+                        "rules": [_rule(rule) for rule in all_rules()],
                     }
                 },
                 "automationDetails": {"id": f"keylint/{result.command}/"},
-                "invocations": [_invocation(result)],
-                "results": [_result(f, index[f.rule]) for f in result.findings],
+                "invocations": [_invocation(unchecked)],
+                "results": results,
                 "columnKind": "unicodeCodePoints",
             }
         ],
     }
-    return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
 
 
 def _rule(rule: Rule) -> dict[str, Any]:
@@ -66,9 +79,8 @@ def _help_markdown(rule: Rule) -> str:
     return "\n\n".join(parts)
 
 
-def _invocation(result: Result) -> dict[str, Any]:
+def _invocation(unchecked: list[KeyReport]) -> dict[str, Any]:
     invocation: dict[str, Any] = {"executionSuccessful": True}
-    unchecked = [key for key in result.keys if key.status == "unchecked"]
     if unchecked:
         invocation["toolExecutionNotifications"] = [
             {

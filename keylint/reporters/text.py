@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import textwrap
-from typing import Any
+from typing import Any, TextIO
 
 from keylint.findings import Finding, Layer
-from keylint.reporters import diff_lines, verdict
+from keylint.reporters import as_text, diff_lines, verdict
 from keylint.result import KeyReport, Result
 
 _STYLE = {
@@ -33,21 +33,25 @@ class _Painter:
 
 
 def render(result: Result, *, color: bool = False, **_: Any) -> str:
+    return as_text(write, result, color=color)
+
+
+def write(result: Result, out: TextIO, *, color: bool = False, **_: Any) -> None:
     paint = _Painter(color)
-    out: list[str] = []
-    for report in result.files:
-        out.append(paint("file", report.path))
+    for report in result.reports():
+        lines = [paint("file", report.path)]
         for finding in sorted(report.findings):
-            out.extend(_finding(finding, paint, indent="  "))
+            lines.extend(_finding(finding, paint, indent="  "))
         for key in report.keys:
-            out.extend(_key(key, paint))
-        out.append("")
+            lines.extend(_key(key, paint))
+        lines.append("")
+        out.write("\n".join(lines) + "\n")
     mark = paint("error", "✖") if result.exit_code else paint("ok", "✔")
-    out.append(f"{mark} {verdict(result)}")
+    lines = [f"{mark} {verdict(result)}"]
     scope = _scope_note(result)
     if scope:
-        out.append(paint("dim", scope))
-    return "\n".join(out) + "\n"
+        lines.append(paint("dim", scope))
+    out.write("\n".join(lines) + "\n")
 
 
 def _key(key: KeyReport, paint: _Painter) -> list[str]:
