@@ -494,6 +494,211 @@ def comment(
     raise typer.Exit(guarded(run))
 
 
+class PlanFormat(enum.StrEnum):
+    text = "text"
+    json = "json"
+
+
+PlanFormatOpt = Annotated[PlanFormat, typer.Option("--format", "-f", help="Output format.")]
+StateOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--state",
+        dir_okay=False,
+        show_default=False,
+        help="Plan from this state file (`keylint fetch`) instead of Binance; `apply` re-reads "
+        "Binance and refuses the plan if it no longer matches.",
+    ),
+]
+
+
+@app.command()
+def plan(
+    paths: PathsArg = None,
+    state: StateOpt = None,
+    output_format: PlanFormatOpt = PlanFormat.text,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            dir_okay=False,
+            show_default=False,
+            help="Also save the plan as JSON to FILE (atomically), for `keylint apply --plan`.",
+        ),
+    ] = None,
+    fail_on: FailOnOpt = FailOn.error,
+    now: NowOpt = None,
+    base_url: BaseUrlOpt = "https://api.binance.com",
+    concurrency: ConcurrencyOpt = DEFAULT_CONCURRENCY,
+    timeout: TimeoutOpt = 60.0,
+) -> None:
+    """The API calls that would converge sub-account keys to their policies, and the manual
+    steps for the rest. Changes nothing.
+
+    Binance's API lets the master change a sub-account key's IP whitelist and its five
+    trading permissions, and delete it; everything else is listed with its remediation hint.
+    Exit codes are check's: 0 nothing at or above --fail-on, 1 drift at or above it, 3 some
+    keys could not be read, 2 usage error.
+    """
+
+    def run() -> int:
+        from keylint.output import write_atomic
+        from keylint.remediate import plan_now
+        from keylint.reporters.plan import render_plan, render_plan_json
+
+        planned = plan_now(
+            paths or ["policies"],
+            state=state,
+            base_url=check_base_url(base_url),
+            concurrency=concurrency,
+            timeout=timeout,
+            now=parse_now(now),
+            fail_on=severity_threshold(fail_on),
+        )
+        if output is not None:
+            write_atomic(output, render_plan_json(planned.plan))
+        if output_format is PlanFormat.json:
+            sys.stdout.write(render_plan_json(planned.plan))
+        else:
+            sys.stdout.write(render_plan(planned.plan, color=use_color(sys.stdout)))
+        return planned.result.exit_code
+
+    raise typer.Exit(guarded(run))
+
+
+@app.command()
+def apply(
+    paths: PathsArg = None,
+    plan_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--plan",
+            dir_okay=False,
+            show_default=False,
+            help="Carry out this saved plan (`keylint plan --output`); refused if Binance no "
+            "longer matches it. Default: a fresh plan.",
+        ),
+    ] = None,
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", help="Do not ask for confirmation (automation).")
+    ] = False,
+    allow_widen: Annotated[
+        bool,
+        typer.Option(
+            "--allow-widen",
+            help="Also make changes that widen access: grant permissions, trust more IPs.",
+        ),
+    ] = False,
+    log: Annotated[
+        Path | None,
+        typer.Option(
+            "--log",
+            dir_okay=False,
+            show_default=False,
+            help="Append every change and its outcome to FILE as JSON Lines (no secrets).",
+        ),
+    ] = None,
+    output_format: PlanFormatOpt = PlanFormat.text,
+    fail_on: FailOnOpt = FailOn.error,
+    now: NowOpt = None,
+    base_url: BaseUrlOpt = "https://api.binance.com",
+    concurrency: ConcurrencyOpt = DEFAULT_CONCURRENCY,
+    timeout: Annotated[
+        float,
+        typer.Option(
+            "--timeout",
+            min=1.0,
+            help="Seconds each stage may take (reading, the calls, re-reading); Binance allows "
+            "about 60 changes a minute per endpoint, so large fleets need more.",
+        ),
+    ] = 300.0,
+) -> None:
+    """Carry out a plan: tightening changes only unless --allow-widen; confirmation on a
+    terminal unless --yes.
+
+    Each change's outcome is shown (and logged with --log); a failure stops nothing else.
+    Afterwards live state is read again and the remaining drift reported. Exit codes: 0 no
+    drift at or above --fail-on remains, 1 drift remains or a change failed, 3 some keys could
+    not be read, 2 nothing was changed (usage error, stale plan, not confirmed).
+    """
+
+    def run() -> int:
+        from keylint.apply import ChangeOutcome
+        from keylint.plan import Plan
+        from keylint.remediate import apply_plan
+        from keylint.reporters import get_reporter
+        from keylint.reporters.plan import (
+            render_apply_json,
+            render_outcome,
+            render_plan,
+            render_tally,
+        )
+
+        text = output_format is PlanFormat.text
+        color = use_color(sys.stdout)
+
+        def show_plan(plan: Plan) -> None:
+            if text:
+                sys.stdout.write(render_plan(plan, color=color))
+                sys.stdout.flush()
+
+        def confirm(plan: Plan) -> bool:
+            if yes:
+                return True
+            if not sys.stdin.isatty():
+                raise UsageError(
+                    "apply changes keys at Binance and asks first: run it on a terminal, or "
+                    "pass --yes (for automation); nothing was changed"
+                )
+            widening = "" if allow_widen else " (changes that widen access are skipped)"
+            return typer.confirm(f"\nMake these changes at Binance{widening}?", err=True)
+
+        shown: list[ChangeOutcome] = []
+
+        def show(outcome: ChangeOutcome) -> None:
+            if text:
+                if not shown:
+                    sys.stdout.write("\nApplying:\n")
+                sys.stdout.write(render_outcome(outcome, color=color))
+                sys.stdout.flush()
+            shown.append(outcome)
+
+        applied = apply_plan(
+            paths or ["policies"],
+            plan_file=plan_file,
+            base_url=check_base_url(base_url),
+            concurrency=concurrency,
+            timeout=timeout,
+            now=parse_now(now),
+            fail_on=severity_threshold(fail_on),
+            allow_widen=allow_widen,
+            confirm=confirm,
+            log=log,
+            on_plan=show_plan,
+            on_outcome=show,
+        )
+        if applied.declined:
+            typer.echo("keylint: nothing was changed", err=True)
+        if not text:
+            import json
+
+            after = applied.after or applied.before
+            document = json.loads(get_reporter("json")(after))
+            sys.stdout.write(
+                render_apply_json(applied.plan, applied.outcomes, document, applied.exit_code)
+            )
+        else:
+            if applied.outcomes:
+                sys.stdout.write(render_tally(applied.outcomes) + "\n")
+            if applied.after is not None:
+                sys.stdout.write("\nLive state after the changes:\n\n")
+                sys.stdout.write(get_reporter("text")(applied.after, color=color))
+        return applied.exit_code
+
+    raise typer.Exit(guarded(run))
+
+
 def guarded(run: Callable[[], int]) -> int:
     """Run a command; a KeylintError is one plain line on stderr, never a traceback."""
     try:

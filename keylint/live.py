@@ -50,8 +50,10 @@ def fetch_now(
     base_url: str,
     concurrency: int,
     timeout: float,
+    api_keys: dict[str, str] | None = None,
 ) -> LiveState:
-    """Read every declared key from Binance, with a progress line on a terminal."""
+    """Read every declared key from Binance, with a progress line on a terminal; `api_keys`
+    receives the full API keys the master's listing shows (for `apply`, memory only)."""
     from keylint.binance.fetch import fetch_live_state
     from keylint.binance.state import LiveState
 
@@ -69,6 +71,7 @@ def fetch_now(
                 timeout=timeout,
                 progress=progress,
                 reached=reached,
+                api_keys=api_keys,
             )
         )
     except KeyboardInterrupt:
@@ -79,16 +82,28 @@ def fetch_now(
 
 
 def read_live(
-    paths: list[str], *, state: Path | None, base_url: str, concurrency: int, timeout: float
+    paths: list[str],
+    *,
+    state: Path | None,
+    base_url: str,
+    concurrency: int,
+    timeout: float,
+    api_keys: dict[str, str] | None = None,
 ) -> LiveSource:
-    """Live state for `check`: from a state file, or fetched from Binance now."""
+    """Live state for `check` and `plan`: from a state file, or fetched from Binance now (then
+    `api_keys` receives the full keys the master's listing shows, as in `fetch_now`)."""
     if state is not None:
         from keylint.binance.state import read_state
 
         return read_state(state)
     declared = declared_keys(paths)
     return fetch_now(
-        declared.keys, declared.master, base_url=base_url, concurrency=concurrency, timeout=timeout
+        declared.keys,
+        declared.master,
+        base_url=base_url,
+        concurrency=concurrency,
+        timeout=timeout,
+        api_keys=api_keys,
     )
 
 

@@ -342,7 +342,9 @@ class BinanceClient:
                     raise _amend(exc, f" (gave up after {attempt} attempts)") from None
                 # The pacer holds this bucket until `until`; the next acquire() waits it out.
             except BinanceError as exc:
-                if not exc.retryable or attempt >= self.attempts:
+                # A write that met a 5xx or a dropped connection may have taken effect: its
+                # outcome is unknown, so it is reported rather than sent again.
+                if not exc.retryable or attempt >= self.attempts or call.writes:
                     raise (
                         _amend(exc, f" (after {attempt} attempts)") if attempt > 1 else exc
                     ) from None
@@ -374,7 +376,16 @@ class BinanceClient:
             self._in_use[shard] += 1
             try:
                 async with asyncio.timeout(budget):
-                    response = await http.get(call.path, params=list(call.params), auth=auth)
+                    if call.method == "POST":
+                        # Binance's documented form: parameters in the form body, signed
+                        # together with the (empty) query.
+                        response = await http.request(
+                            "POST", call.path, data=dict(call.params), auth=auth
+                        )
+                    else:
+                        response = await http.request(
+                            call.method, call.path, params=list(call.params), auth=auth
+                        )
             finally:
                 self._in_use[shard] -= 1
         except (TimeoutError, httpx.TimeoutException):

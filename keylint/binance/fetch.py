@@ -124,6 +124,7 @@ class _Run:
     sub_accounts: asyncio.Task[set[str] | None] | None = None
     listings: dict[str, asyncio.Task[_Listing]] = field(default_factory=dict)
     reached: dict[str, dict[str, Any]] | None = None  # filled as keys finish (Ctrl-C keeps it)
+    api_keys: dict[str, str] | None = None  # key name -> full API key from the master's listing
 
     def report(self) -> None:
         if self.progress is not None:
@@ -141,6 +142,7 @@ async def fetch_live_state(
     now: datetime | None = None,
     progress: Progress | None = None,
     reached: dict[str, dict[str, Any]] | None = None,
+    api_keys: dict[str, str] | None = None,
     recv_window: int = DEFAULT_RECV_WINDOW,
     uid_weight_limit: int = DEFAULT_LIMITS["uid"],
     ip_weight_limit: int = DEFAULT_LIMITS["ip"],
@@ -151,7 +153,9 @@ async def fetch_live_state(
     """Read every key's live state from Binance; never raises for a key's failure.
 
     `reached`, when given, receives each key's entry as soon as it is known, so that a run
-    interrupted by Ctrl-C can still report the keys it read.
+    interrupted by Ctrl-C can still report the keys it read. `api_keys`, when given, receives
+    the full API key of every key the master's listing shows, for `apply`'s calls: it stays in
+    memory and is never written anywhere.
     """
     keys = list(keys)
     fetched_at = now or datetime.now(UTC)
@@ -167,7 +171,15 @@ async def fetch_live_state(
     )
     master_creds, master_note = _master_credentials(master, env)
     async with client:
-        run = _Run(client, master_creds, master_note, len(keys), progress, reached=reached)
+        run = _Run(
+            client,
+            master_creds,
+            master_note,
+            len(keys),
+            progress,
+            reached=reached,
+            api_keys=api_keys,
+        )
         client._on_wait = lambda _n: run.report()
         try:
             await client.sync_clock()
@@ -287,6 +299,8 @@ async def _check_key_inner(run: _Run, key: KeySpec, env: Mapping[str, str]) -> d
 
     ip_data: dict[str, Any] | None = None
     ip_error: str | None = None
+    if row is not None and run.api_keys is not None:
+        run.api_keys[key.name] = protocol.row_api_key(row)
     if row is not None and email:
         try:
             raw = await run.client.call(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -24,12 +24,18 @@ from keylint.binance.errors import (
 )
 
 LimitKind = Literal["ip", "uid"]
+Method = Literal["GET", "POST", "DELETE"]
 
 PATH_TIME = "/api/v3/time"
 PATH_API_RESTRICTIONS = "/sapi/v1/account/apiRestrictions"
 PATH_SUB_API = "/sapi/v1/sub-account/subAccountApi"
 PATH_SUB_API_IP = "/sapi/v1/sub-account/subAccountApi/ipRestriction"
 PATH_SUB_LIST = "/sapi/v1/sub-account/list"
+# The master's writes to a sub-account key (keylint apply); each weighs 3000 UID a call.
+PATH_SUB_API_IP_V2 = "/sapi/v2/sub-account/subAccountApi/ipRestriction"
+PATH_SUB_API_IP_LIST = "/sapi/v1/sub-account/subAccountApi/ipRestriction/ipList"
+PATH_SUB_API_PERMISSION = "/sapi/v1/sub-account/subAccountApiPermission"
+WRITE_WEIGHT = 3000
 
 LISTING_PAGE_SIZE = 100  # documented maximum of subAccountApi's `size`
 SUB_LIST_PAGE_SIZE = 200  # documented maximum of sub-account/list's `limit` (default 1!)
@@ -50,6 +56,12 @@ class Call:
     signed: bool = True
     limit: LimitKind = "ip"
     weight: int = 1
+    method: Method = "GET"
+
+    @property
+    def writes(self) -> bool:
+        """A call that changes something at Binance: never resent blindly (see the client)."""
+        return self.method != "GET"
 
     @property
     def bucket(self) -> str:
@@ -77,6 +89,33 @@ def sub_account_ip_restriction(email: str, api_key: str) -> Call:
 
 def sub_account_list(*, page: int = 1, limit: int = SUB_LIST_PAGE_SIZE) -> Call:
     return Call(PATH_SUB_LIST, (("page", str(page)), ("limit", str(limit))))
+
+
+def restrict_to_ips(email: str, api_key: str, ips: Sequence[str]) -> Call:
+    """Turn on "trusted IPs only" and add `ips` to the key's whitelist (status 2)."""
+    params = [("email", email), ("subAccountApiKey", api_key), ("status", "2")]
+    if ips:
+        params.append(("ipAddress", ",".join(ips)))
+    return Call(PATH_SUB_API_IP_V2, tuple(params), limit="uid", weight=WRITE_WEIGHT, method="POST")
+
+
+def remove_ips(email: str, api_key: str, ips: Sequence[str]) -> Call:
+    params = (("email", email), ("subAccountApiKey", api_key), ("ipAddress", ",".join(ips)))
+    return Call(PATH_SUB_API_IP_LIST, params, limit="uid", weight=WRITE_WEIGHT, method="DELETE")
+
+
+def set_permissions(email: str, api_key: str, flags: Mapping[str, bool]) -> Call:
+    """Set the listing's trading flags (`canTrade`, ...) of a sub-account key."""
+    params = [("email", email), ("subAccountApiKey", api_key)]
+    params += [(name, "true" if value else "false") for name, value in flags.items()]
+    return Call(
+        PATH_SUB_API_PERMISSION, tuple(params), limit="uid", weight=WRITE_WEIGHT, method="POST"
+    )
+
+
+def delete_api_key(email: str, api_key: str) -> Call:
+    params = (("email", email), ("subAccountApiKey", api_key))
+    return Call(PATH_SUB_API, params, limit="uid", weight=WRITE_WEIGHT, method="DELETE")
 
 
 @dataclass(frozen=True)

@@ -95,7 +95,7 @@ def write_state(path: str | os.PathLike[str], state: LiveState) -> None:
     """Write the state file atomically: a reader sees the old file or the new one, never half."""
     target = Path(path)
     document = state.to_json()
-    problems = list(_problems(document))
+    problems = list(schema_problems(document))
     if problems:
         # Only a bug can get here: refuse to write a file `--state` would reject.
         raise StateFileError(f"{target}: refusing to write an invalid state: {problems[0]}")
@@ -145,7 +145,7 @@ def read_state(path: str | os.PathLike[str]) -> LiveState:
         ) from None
     except (ValueError, RecursionError):
         raise StateFileError(f"{source}: not valid JSON") from None
-    for problem in _problems(data):
+    for problem in schema_problems(data):
         raise StateFileError(f"{source}: {problem}")
     try:
         return LiveState.from_json(data)
@@ -153,27 +153,29 @@ def read_state(path: str | os.PathLike[str]) -> LiveState:
         raise StateFileError(f"{source}: $.fetched_at: not a valid time ({exc})") from None
 
 
-def schema_path() -> Path:
-    """The state schema: inside the package when installed, at the repo top in a checkout."""
+def schema_path(name: str = "state.schema.json") -> Path:
+    """A schema of schemas/: inside the package when installed, at the repo top in a checkout."""
     package = Path(__file__).resolve().parent.parent
     for candidate in (package / "schemas", package.parent / "schemas"):
-        path = candidate / "state.schema.json"
+        path = candidate / name
         if path.is_file():
             return path
-    raise StateFileError("state.schema.json not found: keylint is installed incompletely")
+    raise StateFileError(f"{name} not found: keylint is installed incompletely")
 
 
 @cache
-def _validator() -> Any:
+def _validator(name: str) -> Any:
     from jsonschema import Draft202012Validator
 
-    schema = json.loads(schema_path().read_text(encoding="utf-8"))
+    schema = json.loads(schema_path(name).read_text(encoding="utf-8"))
     return Draft202012Validator(schema)
 
 
-def _problems(data: Any) -> Iterator[str]:
+def schema_problems(data: Any, schema: str = "state.schema.json") -> Iterator[str]:
+    """Schema violations of a document keylint reads back (a state file, a saved plan), each
+    as `$.path: what is wrong`, never quoting a long value."""
     try:
-        errors = sorted(_validator().iter_errors(data), key=lambda e: list(e.absolute_path))
+        errors = sorted(_validator(schema).iter_errors(data), key=lambda e: list(e.absolute_path))
     except RecursionError:
         yield "$: nested too deeply"
         return

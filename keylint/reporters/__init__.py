@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import tempfile
+import textwrap
 from collections.abc import Callable
 
 # Not `import json`: importing the submodule keylint.reporters.json rebinds that name here.
@@ -178,3 +179,16 @@ def _holds_array(value: Any) -> bool:
     if isinstance(value, list):
         return any(_holds_array(item) for item in value)
     return False
+
+
+def wrap(text: str, indent: str, width: int = 100) -> list[str]:
+    """Lines of at most `width` for a terminal, continuation lines indented two more; never
+    broken inside a word or at a hyphen, so paths, URLs and API calls stay whole."""
+    return textwrap.wrap(
+        text,
+        width=width,
+        initial_indent=indent,
+        subsequent_indent=indent + "  ",
+        break_on_hyphens=False,
+        break_long_words=False,
+    )

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import textwrap
 from typing import Any, TextIO
 
 from keylint.findings import Finding, Layer
-from keylint.reporters import as_text, diff_lines, verdict
+from keylint.reporters import as_text, diff_lines, verdict, wrap
 from keylint.result import KeyReport, Result
 
 _STYLE = {
@@ -95,14 +94,7 @@ def _finding(finding: Finding, paint: _Painter, *, indent: str) -> list[str]:
 
 
 def _wrap(text: str, indent: str, *, style: _Painter | None = None, dim: bool = False) -> list[str]:
-    lines = textwrap.wrap(
-        text,
-        width=_WIDTH,
-        initial_indent=indent,
-        subsequent_indent=indent + "  ",
-        break_on_hyphens=False,
-        break_long_words=False,
-    )
+    lines = wrap(text, indent, _WIDTH)
     if style is not None and dim:
         return [style("dim", line) for line in lines]
     return lines

@@ -5,6 +5,22 @@ run without production keys. It verifies signatures (HMAC, Ed25519, RSA) and tim
 exactly as documented, answers with Binance's error bodies and HTTP statuses, sends the
 used-weight headers, and lets tests inject faults at runtime. It records every request
 without secrets: the API key as an 8-character prefix, the signature dropped.
+
+Endpoints, routed by (method, path); any other pair answers 404 -1000:
+
+    GET    /api/v3/time                                          Weight 1
+    GET    /sapi/v1/account/apiRestrictions                      the caller's own key
+    GET    /sapi/v1/sub-account/list                             master key only
+    GET    /sapi/v1/sub-account/subAccountApi                    master; the listing
+    GET    /sapi/v1/sub-account/subAccountApi/ipRestriction      master
+    POST   /sapi/v2/sub-account/subAccountApi/ipRestriction      master + Spot & Margin Trading
+    DELETE /sapi/v1/sub-account/subAccountApi/ipRestriction/ipList  master + Spot & Margin Trading
+    POST   /sapi/v1/sub-account/subAccountApiPermission          master
+    DELETE /sapi/v1/sub-account/subAccountApi                    master + Spot & Margin Trading
+
+The sub-account ones cost Weight(UID) 3000 each. The four writes change the scenario in place
+(under a lock) so the reads show their effect; their parameters may come in the query string,
+a form body or both, and the signature covers the query concatenated with the body.
 """
 
 from __future__ import annotations
@@ -12,6 +28,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import ipaddress
 import json
 import math
 import secrets
@@ -19,7 +36,7 @@ import socket
 import string
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, fields
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -31,8 +48,13 @@ PATH_RESTRICTIONS = "/sapi/v1/account/apiRestrictions"
 PATH_SUB_API = "/sapi/v1/sub-account/subAccountApi"
 PATH_SUB_API_IP = "/sapi/v1/sub-account/subAccountApi/ipRestriction"
 PATH_SUB_LIST = "/sapi/v1/sub-account/list"
+PATH_SUB_API_IP_ADD = "/sapi/v2/sub-account/subAccountApi/ipRestriction"
+PATH_SUB_API_IP_LIST = "/sapi/v1/sub-account/subAccountApi/ipRestriction/ipList"
+PATH_SUB_API_PERMISSION = "/sapi/v1/sub-account/subAccountApiPermission"
 
 MAX_RECV_WINDOW = 60000
+# Stated by Binance for Link-created keys only; applied to every key here.
+MAX_TRUSTED_IPS = 30
 _ALNUM = string.ascii_letters + string.digits
 
 Signing = Literal["hmac", "ed25519", "rsa"]
@@ -56,6 +78,7 @@ class EmuKey:
     ip_restrict: bool = False
     ip_list: list[str] = field(default_factory=list)
     create_time: int = 1698645219000
+    update_time: int | None = None  # set by the write endpoints; None: never changed
     trading_authority_expiration_time: int | None = None
     env_prefix: str | None = None  # for `python -m keylint.testing`: BINANCE_X_API_KEY, ...
 
@@ -202,7 +225,7 @@ def fill_missing_material(scenario: Scenario) -> dict[str, ClientSecret]:
 
 @dataclass
 class Fault:
-    """A misbehaviour for matching requests: `path`/`api_key` None match any.
+    """A misbehaviour for matching requests: `path`/`api_key`/`method` None match any.
 
     `api_key` matches the caller's X-MBX-APIKEY or the `subAccountApiKey` parameter, so a
     fault can target one sub-account key even when the master asks about it.
@@ -217,12 +240,18 @@ class Fault:
     status: int = 503  # "status": the HTTP status to answer
     retry_after: int | None = None
     body: bytes | None = None
+    # GET and DELETE share /sapi/v1/sub-account/subAccountApi: fail one, not the other.
+    method: str | None = None
     hits: int = 0
 
-    def matches(self, path: str, api_key: str, params: Mapping[str, str]) -> bool:
+    def matches(
+        self, path: str, api_key: str, params: Mapping[str, str], method: str = "GET"
+    ) -> bool:
         if self.times is not None and self.hits >= self.times:
             return False
         if self.path is not None and self.path != path:
+            return False
+        if self.method is not None and self.method.upper() != method:
             return False
         return self.api_key is None or self.api_key in (api_key, params.get("subAccountApiKey"))
 
@@ -236,6 +265,7 @@ class RecordedRequest:
     api_key: str  # 8-character prefix + "…", or "" when absent
     status: int
     at: float
+    method: str = "GET"
 
 
 class _WeightBook:
@@ -275,6 +305,9 @@ class Emulator:
         self._host = host
         self._port = port
         self._lock = threading.Lock()
+        # Guards the scenario's keys while the write endpoints change them. Taken before
+        # `_lock` when both are needed, never after it.
+        self._state_lock = threading.Lock()
         self._faults: list[Fault] = []
         self._records: list[RecordedRequest] = []
         self._weights = _WeightBook()
@@ -355,11 +388,15 @@ class Emulator:
         with self._lock:
             return list(self._records)
 
-    def count(self, path: str | None = None, *, status: int | None = None) -> int:
+    def count(
+        self, path: str | None = None, *, status: int | None = None, method: str | None = None
+    ) -> int:
         return sum(
             1
             for r in self.requests
-            if (path is None or r.path == path) and (status is None or r.status == status)
+            if (path is None or r.path == path)
+            and (status is None or r.status == status)
+            and (method is None or r.method == method.upper())
         )
 
     def clear_requests(self) -> None:
@@ -372,15 +409,19 @@ class Emulator:
             skew = self._skew_ms if self._served > self._skew_after else 0
         return int(time.time() * 1000) + skew
 
-    def _take_faults(self, path: str, api_key: str, params: Mapping[str, str]) -> list[Fault]:
+    def _take_faults(
+        self, method: str, path: str, api_key: str, params: Mapping[str, str]
+    ) -> list[Fault]:
         with self._lock:
             self._served += 1
-            hit = [f for f in self._faults if f.matches(path, api_key, params)]
+            hit = [f for f in self._faults if f.matches(path, api_key, params, method)]
             for fault in hit:
                 fault.hits += 1
             return hit
 
-    def _record(self, path: str, params: Mapping[str, str], api_key: str, status: int) -> None:
+    def _record(
+        self, method: str, path: str, params: Mapping[str, str], api_key: str, status: int
+    ) -> None:
         record = RecordedRequest(
             path=path,
             params={
@@ -391,6 +432,7 @@ class Emulator:
             api_key=api_key[:8] + "…" if api_key else "",
             status=status,
             at=time.time(),
+            method=method,
         )
         with self._lock:
             self._records.append(record)
@@ -428,6 +470,48 @@ def _mandatory(name: str) -> _BinanceAnswer:
     )
 
 
+def _not_valid(name: str) -> _BinanceAnswer:
+    return _BinanceAnswer(400, -1130, f"Data sent for parameter '{name}' is not valid.")
+
+
+def _require(params: Mapping[str, str], *names: str) -> None:
+    for name in names:
+        if not params.get(name):
+            raise _mandatory(name)
+
+
+@dataclass(frozen=True)
+class _Call:
+    """One request as the router sees it: `query` and `body` exactly as sent, for signing."""
+
+    method: str
+    path: str
+    query: str
+    body: str
+    params: dict[str, str]
+    api_key: str
+
+
+# (method, path) → (which limit it counts against, its weight).
+_ROUTES: dict[tuple[str, str], tuple[str, int]] = {
+    ("GET", PATH_TIME): ("api", 1),
+    ("GET", PATH_RESTRICTIONS): ("sapi-ip", 1),
+    ("GET", PATH_SUB_LIST): ("sapi-ip", 1),
+    ("GET", PATH_SUB_API): ("uid", 3000),
+    ("GET", PATH_SUB_API_IP): ("uid", 3000),
+    ("POST", PATH_SUB_API_IP_ADD): ("uid", 3000),
+    ("DELETE", PATH_SUB_API_IP_LIST): ("uid", 3000),
+    ("POST", PATH_SUB_API_PERMISSION): ("uid", 3000),
+    ("DELETE", PATH_SUB_API): ("uid", 3000),
+}
+# Writes the calling key may make only with "Enable Spot & Margin Trading" on.
+_NEEDS_TRADING = {
+    ("POST", PATH_SUB_API_IP_ADD),
+    ("DELETE", PATH_SUB_API_IP_LIST),
+    ("DELETE", PATH_SUB_API),
+}
+
+
 class _Handler(BaseHTTPRequestHandler):
     emulator: Emulator
     protocol_version = "HTTP/1.1"  # keep-alive, as Binance's edge does
@@ -442,21 +526,30 @@ class _Handler(BaseHTTPRequestHandler):
         pass  # the request log would contain API keys; records are kept instead
 
     def do_GET(self) -> None:
-        self._handle()
+        self._handle("GET")
 
     def do_POST(self) -> None:
-        self._handle()
+        self._handle("POST")
 
-    def _handle(self) -> None:
+    def do_DELETE(self) -> None:
+        self._handle("DELETE")
+
+    def _handle(self, method: str) -> None:
         emu = self.emulator
         url = urlsplit(self.path)
         raw_query = url.query
-        params = dict(parse_qsl(raw_query, keep_blank_values=True))
         api_key = self.headers.get("X-MBX-APIKEY", "")
         length = int(self.headers.get("Content-Length") or 0)
-        if length:
-            self.rfile.read(length)
-        faults = emu._take_faults(url.path, api_key, params)
+        raw_body = self.rfile.read(length).decode("latin-1") if length else ""
+        # Binance reads a form body on POST, PUT and DELETE only; a GET's body is not
+        # parameters, and neither is a body of another content type.
+        ctype = self.headers.get("Content-Type", "").split(";")[0].strip().lower()
+        if method == "GET" or ctype not in ("", "application/x-www-form-urlencoded"):
+            raw_body = ""
+        # A parameter in both parts: the query string's value is used (docs).
+        params = dict(parse_qsl(raw_body, keep_blank_values=True))
+        params.update(parse_qsl(raw_query, keep_blank_values=True))
+        faults = emu._take_faults(method, url.path, api_key, params)
         for fault in faults:
             if fault.kind == "latency":
                 # Network delay before the request reaches Binance: the timestamp ages too.
@@ -464,67 +557,66 @@ class _Handler(BaseHTTPRequestHandler):
         for fault in faults:
             if fault.kind != "latency":
                 emu._record(
-                    url.path, params, api_key, fault.status if fault.kind == "status" else 0
+                    method, url.path, params, api_key, fault.status if fault.kind == "status" else 0
                 )
                 self._misbehave(fault)
                 return
+        call = _Call(method, url.path, raw_query, raw_body, params, api_key)
         headers: dict[str, str] = {}
         try:
-            status, body = self._route(url.path, raw_query, params, api_key, headers)
+            status, body = self._route(call, headers)
         except _BinanceAnswer as answer:
             headers.update(answer.headers)
             status, body = answer.status, {"code": answer.code, "msg": answer.msg}
-        emu._record(url.path, params, api_key, status)
+        emu._record(method, url.path, params, api_key, status)
         self._send_json(status, body, headers)
 
     # routing ------------------------------------------------------------------------------
-    def _route(
-        self,
-        path: str,
-        raw_query: str,
-        params: dict[str, str],
-        api_key: str,
-        headers: dict[str, str],
-    ) -> tuple[int, Any]:
+    def _route(self, call: _Call, headers: dict[str, str]) -> tuple[int, Any]:
         emu = self.emulator
         sc = emu.scenario
         ip = self.client_address[0]
-        routes = {
-            PATH_TIME: ("api", 1),
-            PATH_RESTRICTIONS: ("sapi-ip", 1),
-            PATH_SUB_LIST: ("sapi-ip", 1),
-            PATH_SUB_API: ("uid", 3000),
-            PATH_SUB_API_IP: ("uid", 3000),
-        }
-        if path not in routes:
+        endpoint = (call.method, call.path)
+        if endpoint not in _ROUTES:
             raise _BinanceAnswer(404, -1000, "Not found.")
-        limit_kind, weight = routes[path]
+        limit_kind, weight = _ROUTES[endpoint]
         if limit_kind == "api":
             self._charge(f"api:{ip}", 1, sc.api_weight_limit, "X-MBX-USED-WEIGHT-1M", headers)
             return 200, {"serverTime": emu.server_time()}
         # Every /sapi endpoint has its own IP budget; the UID ones also their own UID budget.
+        # The listing and the deletion share a path, not a budget.
+        bucket = call.path if call.method == "GET" else f"{call.method} {call.path}"
         ip_weight = 1 if limit_kind == "uid" else weight
         self._charge(
-            f"ip:{ip}:{path}", ip_weight, sc.ip_weight_limit, "X-SAPI-USED-IP-WEIGHT-1M", headers
+            f"ip:{ip}:{bucket}", ip_weight, sc.ip_weight_limit, "X-SAPI-USED-IP-WEIGHT-1M", headers
         )
-        key = self._authenticate(raw_query, params, api_key, ip)
+        key = self._authenticate(call, ip)
         if limit_kind == "uid":
             self._require_master(key)
+            if endpoint in _NEEDS_TRADING:
+                self._require_trading(key)
             self._charge(
-                f"uid:{key.owner or 'master'}:{path}",
+                f"uid:{key.owner or 'master'}:{bucket}",
                 weight,
                 sc.uid_weight_limit,
                 "X-SAPI-USED-UID-WEIGHT-1M",
                 headers,
             )
-        if path == PATH_RESTRICTIONS:
+        if call.path == PATH_RESTRICTIONS:
             return 200, _restrictions(key)
         self._require_master(key)
-        if path == PATH_SUB_LIST:
-            return 200, self._sub_list(params)
-        if path == PATH_SUB_API:
-            return 200, self._sub_api(params)
-        return 200, self._sub_api_ip(params)
+        answers: dict[tuple[str, str], Callable[[dict[str, str]], Any]] = {
+            ("GET", PATH_SUB_LIST): self._sub_list,
+            ("GET", PATH_SUB_API): self._sub_api,
+            ("GET", PATH_SUB_API_IP): self._sub_api_ip,
+            ("POST", PATH_SUB_API_IP_ADD): self._add_ip_restriction,
+            ("DELETE", PATH_SUB_API_IP_LIST): self._delete_ip_list,
+            ("POST", PATH_SUB_API_PERMISSION): self._modify_permissions,
+            ("DELETE", PATH_SUB_API): self._delete_key,
+        }
+        # One lock for reads and writes alike: a read never sees half a write.
+        with emu._state_lock:
+            return 200, answers[endpoint](call.params)
 
     def _charge(
         self, bucket: str, weight: int, limit: int, header: str, headers: dict[str, str]
@@ -540,13 +632,13 @@ class _Handler(BaseHTTPRequestHandler):
                 {"Retry-After": str(max(1, math.ceil(left))), header: str(used)},
             )
 
-    def _authenticate(
-        self, raw_query: str, params: dict[str, str], api_key: str, ip: str
-    ) -> EmuKey:
+    def _authenticate(self, call: _Call, ip: str) -> EmuKey:
         emu = self.emulator
+        api_key, params = call.api_key, call.params
         if not api_key or len(api_key) != 64 or not api_key.isalnum():
             raise _BinanceAnswer(401, -2014, "API-key format invalid.")
-        key = emu.scenario.key(api_key)
+        with emu._state_lock:
+            key = emu.scenario.key(api_key)
         if key is None:
             raise _BinanceAnswer(401, -2015, "Invalid API-key, IP, or permissions for action.")
         if "timestamp" not in params:
@@ -565,7 +657,7 @@ class _Handler(BaseHTTPRequestHandler):
             raise _BinanceAnswer(
                 400, -1021, "Timestamp for this request is outside of the recvWindow."
             )
-        if not _signature_valid(key, raw_query):
+        if not _signature_valid(key, call.query, call.body):
             raise _BinanceAnswer(400, -1022, "Signature for this request is not valid.")
         if key.ip_restrict and ip not in key.ip_list:
             raise _BinanceAnswer(401, -2015, "Invalid API-key, IP, or permissions for action.")
@@ -573,6 +665,12 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _require_master(self, key: EmuKey) -> None:
         if key.owner is not None or key.api_key != self.emulator.scenario.master_api_key:
+            raise _BinanceAnswer(401, -2015, "Invalid API-key, IP, or permissions for action.")
+
+    def _require_trading(self, key: EmuKey) -> None:
+        # Documented for the IP-list writes ("enable Spot & Margin Trading on the key that
+        # calls this endpoint"); the deletion is a TRADE endpoint.
+        if not key.permissions.get("enableSpotAndMarginTrading"):
             raise _BinanceAnswer(401, -2015, "Invalid API-key, IP, or permissions for action.")
 
     def _sub_account(self, params: dict[str, str]) -> EmuSubAccount:
@@ -607,7 +705,8 @@ class _Handler(BaseHTTPRequestHandler):
         rows = [_listing_row(sub.email, k) for k in chunk]
         return {"total": len(keys), self.emulator.scenario.listing_field: rows}
 
-    def _sub_api_ip(self, params: dict[str, str]) -> Any:
+    def _target_key(self, params: dict[str, str]) -> EmuKey:
+        """The sub-account key a master call is about; the caller holds `_state_lock`."""
         sub = self._sub_account(params)
         target = params.get("subAccountApiKey", "")
         if not target:
@@ -615,12 +714,80 @@ class _Handler(BaseHTTPRequestHandler):
         key = self.emulator.scenario.key(target)
         if key is None or key.owner != sub.email:
             raise _BinanceAnswer(400, -12022, "Sub-account API key does not exist.")
+        return key
+
+    def _sub_api_ip(self, params: dict[str, str]) -> Any:
+        key = self._target_key(params)
         return {
             "ipRestrict": "true" if key.ip_restrict else "false",
             "ipList": list(key.ip_list),
-            "updateTime": key.create_time,
+            "updateTime": key.create_time if key.update_time is None else key.update_time,
             "apiKey": key.api_key,
         }
+
+    # writes: each holds `_state_lock` (taken in _route) and replaces lists and dicts rather
+    # than mutating them, so the unlocked checks in _authenticate see the old or the new one.
+    def _add_ip_restriction(self, params: dict[str, str]) -> Any:
+        _require(params, "email", "subAccountApiKey", "status")
+        status = params["status"]
+        if status not in ("1", "2"):
+            raise _not_valid("status")
+        # With status 1 the addresses are ignored: the list is cleared anyway.
+        adding = _ip_addresses(params.get("ipAddress", "")) if status == "2" else []
+        key = self._target_key(params)
+        if status == "2":
+            merged = _merge_ips(key.ip_list, adding)
+            # Binance's answer to a 31st address is undocumented; a -1130 is our choice.
+            if len(merged) > MAX_TRUSTED_IPS:
+                raise _not_valid("ipAddress")
+            key.ip_list = merged  # the list before the flag: never restricted to the old list
+            key.ip_restrict = True
+        else:
+            key.ip_restrict = False
+            key.ip_list = []
+        key.update_time = self.emulator.server_time()
+        body: dict[str, Any] = {"status": status}
+        # Docs: `ipList` comes back only when trusted IPs are on and some were added.
+        if key.ip_list:
+            body["ipList"] = list(key.ip_list)
+        body.update(updateTime=key.update_time, apiKey=key.api_key)
+        return body
+
+    def _delete_ip_list(self, params: dict[str, str]) -> Any:
+        _require(params, "email", "subAccountApiKey", "ipAddress")
+        removing = set(_ip_addresses(params["ipAddress"]))
+        key = self._target_key(params)
+        # Addresses not on the list are ignored; emptying the list keeps the key restricted.
+        key.ip_list = [entry for entry in key.ip_list if _canonical_ip(entry) not in removing]
+        key.update_time = self.emulator.server_time()
+        return {
+            "ipRestrict": "true" if key.ip_restrict else "false",
+            "ipList": list(key.ip_list),
+            "updateTime": key.update_time,
+            "apiKey": key.api_key,
+        }
+
+    def _modify_permissions(self, params: dict[str, str]) -> Any:
+        _require(params, "email", "subAccountApiKey")
+        changes: dict[str, bool] = {}
+        for name, flag in _LISTING_FLAGS.items():
+            if name in params:
+                if params[name] not in ("true", "false"):
+                    raise _not_valid(name)
+                changes[flag] = params[name] == "true"
+        key = self._target_key(params)
+        key.permissions = {**key.permissions, **changes}
+        key.update_time = self.emulator.server_time()
+        # The listing row without `email`: the SDK's response model has no such field.
+        row = _listing_row(key.owner or "", key, timestamp=key.update_time)
+        del row["email"]
+        return row
+
+    def _delete_key(self, params: dict[str, str]) -> Any:
+        _require(params, "email", "subAccountApiKey")
+        key = self._target_key(params)
+        self.emulator.scenario.keys.remove(key)
+        return {}
 
     # faults -------------------------------------------------------------------------------
     def _misbehave(self, fault: Fault) -> None:
@@ -754,19 +921,49 @@ def _restrictions(key: EmuKey) -> dict[str, Any]:
     return body
 
 
-def _listing_row(email: str, key: EmuKey) -> dict[str, Any]:
-    perms = key.permissions
-    return {
-        "email": email,
-        "apiName": key.label,
-        "apikey": key.api_key,
-        "canTrade": bool(perms.get("enableSpotAndMarginTrading")),
-        "canMarginLoanRepay": bool(perms.get("enableMargin")),
-        "canFuturesTrade": bool(perms.get("enableFutures")),
-        "canUniversalTransfer": bool(perms.get("permitsUniversalTransfer")),
-        "canVanillaOptions": bool(perms.get("enableVanillaOptions")),
-        "timestamp": key.create_time,
-    }
+# Listing field → the key's permission it shows (and the permission endpoint sets).
+_LISTING_FLAGS = {
+    "canTrade": "enableSpotAndMarginTrading",
+    "canMarginLoanRepay": "enableMargin",
+    "canFuturesTrade": "enableFutures",
+    "canUniversalTransfer": "permitsUniversalTransfer",
+    "canVanillaOptions": "enableVanillaOptions",
+}
+
+
+def _listing_row(email: str, key: EmuKey, *, timestamp: int | None = None) -> dict[str, Any]:
+    row: dict[str, Any] = {"email": email, "apiName": key.label, "apikey": key.api_key}
+    row.update({name: bool(key.permissions.get(flag)) for name, flag in _LISTING_FLAGS.items()})
+    row["timestamp"] = key.create_time if timestamp is None else timestamp
+    return row
+
+
+def _ip_addresses(text: str) -> list[str]:
+    """Comma-separated single addresses, canonical and deduplicated; no ranges, no names."""
+    found: list[str] = []
+    for item in text.split(",") if text else []:
+        try:
+            address = str(ipaddress.ip_address(item.strip()))
+        except ValueError:
+            raise _not_valid("ipAddress") from None
+        if address not in found:
+            found.append(address)
+    return found
+
+
+def _canonical_ip(entry: str) -> str:
+    # A whitelist may hold a third-party name (status 3): it stays as it is.
+    try:
+        return str(ipaddress.ip_address(entry))
+    except ValueError:
+        return entry
+
+
+def _merge_ips(current: list[str], adding: list[str]) -> list[str]:
+    merged = list(current)
+    present = {_canonical_ip(entry) for entry in current}
+    merged.extend(address for address in adding if address not in present)
+    return merged
 
 
 def _sub_row(sub: EmuSubAccount) -> dict[str, Any]:
@@ -781,14 +978,19 @@ def _sub_row(sub: EmuSubAccount) -> dict[str, Any]:
     }
 
 
-def _signature_valid(key: EmuKey, raw_query: str) -> bool:
-    # Binance signs the query exactly as sent; `signature` must come last.
-    marker = "&signature="
-    cut = raw_query.rfind(marker)
-    if cut < 0:
-        return False
-    payload = raw_query[:cut].encode("ascii", errors="replace")
-    signature = unquote(raw_query[cut + len(marker) :])
+def _signature_valid(key: EmuKey, raw_query: str, raw_body: str = "") -> bool:
+    # Binance signs the query exactly as sent concatenated with the body, no separator;
+    # `signature` must be the last parameter of whichever part carries it.
+    body_split = _split_signature(raw_body)
+    if body_split is not None:
+        unsigned, signature = raw_query + body_split[0], body_split[1]
+    else:
+        query_split = _split_signature(raw_query)
+        if query_split is None:
+            return False
+        unsigned, signature = query_split[0] + raw_body, query_split[1]
+    payload = unsigned.encode("ascii", errors="replace")
+    signature = unquote(signature)
     if "&" in signature:
         return False
     if key.signing == "hmac":
@@ -797,6 +999,16 @@ def _signature_valid(key: EmuKey, raw_query: str) -> bool:
         expected = hmac.new(key.secret.encode(), payload, hashlib.sha256).hexdigest()
         return hmac.compare_digest(expected, signature.lower())
     return _verify_asymmetric(key, payload, signature)
+
+
+def _split_signature(part: str) -> tuple[str, str] | None:
+    """(the part without its signature, the raw signature), or None if it has none."""
+    if part.startswith("signature="):
+        return "", part[len("signature=") :]
+    cut = part.rfind("&signature=")
+    if cut < 0:
+        return None
+    return part[:cut], part[cut + len("&signature=") :]
 
 
 def _verify_asymmetric(key: EmuKey, payload: bytes, signature: str) -> bool:

@@ -62,7 +62,24 @@ def _check_jsonschema(schema: str, *paths: Path) -> subprocess.CompletedProcess[
 
 
 def test_the_examples_are_there() -> None:
-    assert [p.name for p in WORKFLOWS] == ["drift.yml", "pre-commit.yml", "pull-request.yml"]
+    assert [p.name for p in WORKFLOWS] == [
+        "apply.yml",
+        "drift.yml",
+        "pre-commit.yml",
+        "pull-request.yml",
+    ]
+
+
+def test_apply_workflow_applies_the_reviewed_plan_behind_an_approval_gate() -> None:
+    workflow = _load(REPO / "examples" / "github" / "apply.yml")
+    jobs = workflow["jobs"]
+    assert jobs["apply"]["needs"] == "plan"
+    assert jobs["apply"]["environment"] == "binance-apply"
+    plan_run = " ".join(s.get("run", "") for s in jobs["plan"]["steps"])
+    apply_run = " ".join(s.get("run", "") for s in jobs["apply"]["steps"])
+    assert "keylint plan policies --output plan.json" in plan_run
+    assert "keylint apply policies --plan plan.json --yes" in apply_run
+    assert "--allow-widen" not in plan_run  # widening only when the run asked for it
 
 
 @pytest.mark.parametrize("workflow", WORKFLOWS, ids=lambda p: p.stem)
@@ -118,6 +135,7 @@ def test_jobs_get_only_the_permissions_they_need(workflow: Path) -> None:
     granted = {k: v for job in document["jobs"].values() for k, v in job["permissions"].items()}
     expected = {
         "pre-commit": {"contents": "read"},
+        "apply": {"contents": "read"},
         "drift": {"contents": "read", "issues": "write"},
         "pull-request": {
             "contents": "read",
@@ -132,6 +150,13 @@ def test_jobs_get_only_the_permissions_they_need(workflow: Path) -> None:
 def test_secrets_reach_only_the_step_that_reads_binance() -> None:
     for workflow in WORKFLOWS:
         steps = [s for s in _steps(_load(workflow)) if "secrets." in json.dumps(s)]
+        if workflow.stem == "apply":
+            # Only the master's credentials, only where Binance is read or changed.
+            assert [s["name"] for s in steps] == ["Plan", "Apply the reviewed plan"]
+            for step in steps:
+                names = {k for k, v in step["env"].items() if "secrets." in v}
+                assert names == {"BINANCE_MASTER_API_KEY", "BINANCE_MASTER_PEM"}
+            continue
         if workflow.stem != "drift":
             assert steps == [], f"{workflow.name} must work without secrets (fork PRs)"
             continue

@@ -57,7 +57,14 @@ def build(tmp_path: Path) -> tuple[Fleet, list[Fault], str]:
     fleet = Fleet(tmp_path)
     fleet.sub(SUB)
     fleet.add_master("rsa")
-    fleet.add("hmac-bot", owner=SUB, ip_restrict=True, ip_list=["127.0.0.1"])
+    # Futures undeclared: a change `apply` makes through the master.
+    fleet.add(
+        "hmac-bot",
+        owner=SUB,
+        ip_restrict=True,
+        ip_list=["127.0.0.1"],
+        permissions={"enableReading": True, "enableFutures": True},
+    )
     fleet.add("ed-bot", "ed25519", owner=SUB, inline_pem=True)
     fleet.add("rsa-bot", "rsa")
     fleet.add("wrong-secret")
@@ -183,6 +190,15 @@ def test_no_secret_reaches_any_output_of_any_command(
         sweep("init", "--sub-account", SUB, *master, *live)
         sweep("init", "--sub-account", SUB, *master, "-o", "out/sub.yaml", *live)
         sweep("init", "--state", "out/state.json", "--sub-account", SUB, "--now", NOW)
+        # plan and apply last: apply changes what Binance holds. The master cannot trade, so
+        # some calls fail with -2015 and their error paths are swept too.
+        for fmt in ("text", "json"):
+            sweep("plan", str(policy), "--format", fmt, *live)
+        sweep("plan", str(policy), "-o", "out/plan.json", *live)
+        sweep("plan", str(policy), "--state", "out/state.json", "--now", NOW)
+        sweep("apply", str(policy), "--yes", "--log", "out/apply.jsonl", "-f", "json", *live)
+        sweep("apply", str(policy), "--plan", "out/plan.json", "--yes", *live)  # now stale
+        sweep("apply", str(policy), "--yes", "--allow-widen", "--log", "out/apply.jsonl", *live)
         requests = [repr(r) for r in emu.requests]
 
     # The runs did reach the paths they were meant to.
@@ -194,6 +210,9 @@ def test_no_secret_reaches_any_output_of_any_command(
     assert errors["bad-pem"] and errors["echo"] and errors["sub-only"]
     assert state["keys"]["hmac-bot"]["status"] == "ok"
     assert any(code == 0 for args, code in codes.items() if args.startswith("init --name desk"))
+    applied = [json.loads(line) for line in (out / "apply.jsonl").read_text().splitlines()]
+    assert [(r["key"], r["outcome"]) for r in applied] == [("hmac-bot", "applied")]
+    assert codes[f"apply {policy} --plan out/plan.json --yes {' '.join(live)}"] == 2
 
     sweep.files()
     captured = capfd.readouterr()

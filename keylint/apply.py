@@ -1,0 +1,164 @@
+"""`keylint apply`: carry out a plan's API calls, each paced, reported and logged.
+
+Keys are changed concurrently, a key's own changes one after another in plan order (narrowing
+first). A failed call stops nothing else. A write is never re-sent after an answer that leaves
+its outcome unknown (5xx, a dropped connection): it is reported as such, and the re-read of
+live state that follows shows what actually happened.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Literal
+
+from keylint.binance import protocol
+from keylint.binance.client import BinanceClient
+from keylint.binance.errors import (
+    BinanceError,
+    DeadlineExceeded,
+    MalformedResponse,
+    RateLimited,
+    ServerError,
+    TransportFailure,
+)
+from keylint.binance.signing import Credentials
+from keylint.binance.state import format_time
+from keylint.plan import Change, KeyPlan
+
+Outcome = Literal["applied", "failed", "unknown", "refused", "not_attempted"]
+
+OUTCOME_WORDS: dict[str, str] = {
+    "applied": "applied",
+    "failed": "failed: Binance refused it, nothing changed",
+    "unknown": "outcome unknown: it may or may not have taken effect",
+    "refused": "not sent: it widens access (--allow-widen)",
+    "not_attempted": "not sent",
+}
+
+
+@dataclass(frozen=True)
+class ChangeOutcome:
+    key: KeyPlan
+    change: Change
+    outcome: Outcome
+    reason: str | None = None
+
+
+class AuditLog:
+    """JSON Lines, appended and flushed one line per change: what was asked, what happened.
+    Never a secret: the API key appears as its 8-character prefix, like everywhere else."""
+
+    def __init__(self, path: Path, plan_source: str) -> None:
+        self.path = path
+        self.plan_source = plan_source
+        self._file: IO[str] | None = None
+
+    def __enter__(self) -> AuditLog:
+        # 0o600: the log names keys and sub-accounts, which is nobody else's business.
+        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        self._file = os.fdopen(fd, "a", encoding="utf-8")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+    def write(self, outcome: ChangeOutcome, when: datetime) -> None:
+        if self._file is None:
+            raise RuntimeError("AuditLog used outside 'with'")
+        key, change = outcome.key, outcome.change
+        record = {
+            "time": format_time(when),
+            "key": key.name,
+            "file": key.file,
+            "sub_account": key.sub_account,
+            "api_key": key.api_key_prefix,
+            "change": change.action,
+            "summary": change.summary,
+            "widens": change.widens,
+            "request": {
+                "method": change.method,
+                "path": change.path,
+                "params": dict(change.request(key.sub_account, key.api_key_prefix)),
+            },
+            "rules": list(change.rules),
+            "outcome": outcome.outcome,
+            "error": outcome.reason,
+            "plan": self.plan_source,
+        }
+        self._file.write(json.dumps(record, ensure_ascii=False) + "\n")
+        self._file.flush()
+
+
+async def execute(
+    keys: list[KeyPlan],
+    *,
+    api_keys: Mapping[str, str],
+    master: Credentials,
+    allow_widen: bool,
+    client: BinanceClient,
+    record: Callable[[ChangeOutcome], None],
+) -> list[ChangeOutcome]:
+    """Make every change of `keys` through `client`; `record` sees each outcome as it comes."""
+
+    async def run_key(key: KeyPlan) -> list[ChangeOutcome]:
+        outcomes = []
+        for change in key.changes:
+            outcome = await _run_change(key, change)
+            record(outcome)
+            outcomes.append(outcome)
+        return outcomes
+
+    async def _run_change(key: KeyPlan, change: Change) -> ChangeOutcome:
+        if change.widens and not allow_widen:
+            return ChangeOutcome(key, change, "refused", "it widens access: run with --allow-widen")
+        api_key = api_keys.get(key.name)
+        if not api_key:
+            return ChangeOutcome(
+                key,
+                change,
+                "not_attempted",
+                f"the master's listing of {key.sub_account} no longer shows the key",
+            )
+        call = protocol.Call(
+            change.path,
+            change.request(key.sub_account, api_key),
+            limit="uid",
+            weight=protocol.WRITE_WEIGHT,
+            method="POST" if change.method == "POST" else "DELETE",
+        )
+        try:
+            await client.call(call, master)
+        except DeadlineExceeded as exc:
+            return ChangeOutcome(key, change, "not_attempted", exc.reason)
+        except (ServerError, TransportFailure, MalformedResponse) as exc:
+            return ChangeOutcome(key, change, "unknown", exc.reason)
+        except RateLimited as exc:
+            return ChangeOutcome(key, change, "failed", exc.reason)
+        except BinanceError as exc:
+            return ChangeOutcome(key, change, "failed", _explain(change, exc))
+        return ChangeOutcome(key, change, "applied")
+
+    per_key = await asyncio.gather(*(run_key(key) for key in keys))
+    return [outcome for outcomes in per_key for outcome in outcomes]
+
+
+def _explain(change: Change, error: BinanceError) -> str:
+    if error.code == -2015 and change.action != "revoke_permissions":
+        # Binance's docs: IP-whitelist changes and key deletion need the calling key to trade.
+        return (
+            f"{error.reason}; for this call Binance requires 'Enable Spot & Margin Trading' on "
+            "the master's key, and the master's key must accept this machine's IP"
+        )
+    return error.reason
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)

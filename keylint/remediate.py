@@ -1,0 +1,221 @@
+"""`plan` and `apply` end to end: live state, drift, the plan, the calls, the second look.
+
+The stages are the ones `check` uses (engine.check on live state), followed by
+keylint.plan (what to change) and keylint.apply (changing it). This module only wires them
+and decides when to refuse: a stale saved plan, a plan for another Binance, no confirmation.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from keylint.engine import Declared, check, declared_keys
+from keylint.errors import KeylintError
+from keylint.findings import Severity
+from keylint.plan import Plan, make_plan, plan_from_json, stale_keys
+from keylint.result import EXIT_FINDINGS, EXIT_UNCHECKED, EXIT_USAGE, Result
+
+if TYPE_CHECKING:  # apply imports httpx: a plan from a state file does not need it
+    from keylint.apply import ChangeOutcome
+
+
+class PlanRefused(KeylintError):
+    """A saved plan `apply` must not carry out: stale, unreadable, or for another Binance."""
+
+
+@dataclass
+class Planned:
+    """A plan and the check it came from; `api_keys` (memory only) when read from Binance."""
+
+    plan: Plan
+    result: Result
+    declared: Declared
+    live_entries: dict[str, dict[str, Any]]
+    api_keys: dict[str, str] = field(default_factory=dict, repr=False)
+
+
+def plan_now(
+    paths: list[str],
+    *,
+    state: Path | None,
+    base_url: str,
+    concurrency: int,
+    timeout: float,
+    now: datetime,
+    fail_on: Severity | None,
+) -> Planned:
+    """Check the declared keys against live state (Binance, or a state file), then plan."""
+    from keylint.live import read_live
+
+    api_keys: dict[str, str] = {}
+    live = read_live(
+        paths,
+        state=state,
+        base_url=base_url,
+        concurrency=concurrency,
+        timeout=timeout,
+        api_keys=api_keys,
+    )
+    declared = declared_keys(paths)
+    result = check(paths, live=live, now=now, fail_on=fail_on)
+    plan = make_plan(
+        result,
+        declared.keys,
+        declared.master,
+        live.keys,
+        source="state" if state is not None else "live",
+        base_url=None if state is not None else base_url,
+    )
+    return Planned(plan, result, declared, dict(live.keys), api_keys)
+
+
+def read_plan(path: Path) -> Plan:
+    """A plan saved by `keylint plan --output`, checked against schemas/plan.schema.json."""
+    from keylint.binance.state import schema_problems
+
+    try:
+        data = json.loads(path.read_bytes().decode("utf-8"))
+    except OSError as exc:
+        raise PlanRefused(f"{path}: cannot be read ({exc.strerror})") from None
+    except UnicodeDecodeError:
+        raise PlanRefused(f"{path}: not UTF-8 text") from None
+    except json.JSONDecodeError as exc:
+        raise PlanRefused(f"{path}:{exc.lineno}:{exc.colno}: not valid JSON ({exc.msg})") from None
+    except (ValueError, RecursionError):
+        raise PlanRefused(f"{path}: not valid JSON") from None
+    for problem in schema_problems(data, "plan.schema.json"):
+        raise PlanRefused(f"{path}: not a keylint plan: {problem}")
+    try:
+        return plan_from_json(data)
+    except (ValueError, KeyError, TypeError) as exc:
+        raise PlanRefused(f"{path}: not a usable keylint plan: {exc}") from None
+
+
+def check_plan_target(saved: Plan, *, path: Path, base_url: str) -> None:
+    """Refuse a plan made against another Binance address than the one `apply` would call."""
+    if saved.base_url is not None and saved.base_url.rstrip("/") != base_url.rstrip("/"):
+        raise PlanRefused(
+            f"{path} was made against {saved.base_url}, not {base_url}: nothing was changed"
+        )
+
+
+def check_saved_plan(saved: Plan, fresh: Planned, *, path: Path) -> None:
+    """Refuse a saved plan that no longer describes Binance: every key it changes must look
+    exactly as it did when the plan was made."""
+    problems = list(stale_keys(saved, fresh.live_entries))
+    if problems:
+        listed = "\n".join(f"  {line}" for line in problems)
+        raise PlanRefused(
+            f"{path} is stale: Binance no longer matches what it was planned against, so "
+            f"nothing was changed. Run `keylint plan` again and review the new plan.\n{listed}"
+        )
+
+
+@dataclass
+class Applied:
+    plan: Plan
+    before: Result
+    outcomes: list[ChangeOutcome]
+    after: Result | None  # live state re-read after the calls; None when nothing was sent
+    exit_code: int
+    declined: bool = False  # the person answered no at the prompt
+
+
+def apply_plan(
+    paths: list[str],
+    *,
+    plan_file: Path | None,
+    base_url: str,
+    concurrency: int,
+    timeout: float,
+    now: datetime,
+    fail_on: Severity | None,
+    allow_widen: bool,
+    confirm: Callable[[Plan], bool],
+    log: Path | None,
+    on_plan: Callable[[Plan], None] = lambda _p: None,
+    on_outcome: Callable[[ChangeOutcome], None] = lambda _o: None,
+) -> Applied:
+    """`keylint apply`: a fresh plan, or a saved one still true to Binance; confirmed; carried
+    out; then live state read again to show what drift remains."""
+    from keylint.apply import AuditLog, execute, now_utc
+    from keylint.binance.client import BinanceClient
+    from keylint.binance.errors import BinanceError
+    from keylint.binance.fetch import credentials_from_env
+    from keylint.binance.signing import CredentialError
+
+    def read() -> Planned:
+        return plan_now(
+            paths,
+            state=None,
+            base_url=base_url,
+            concurrency=concurrency,
+            timeout=timeout,
+            now=now,
+            fail_on=fail_on,
+        )
+
+    # A saved plan is read first: an unreadable one is refused before Binance is asked.
+    saved = read_plan(plan_file) if plan_file is not None else None
+    if saved is not None and plan_file is not None:
+        check_plan_target(saved, path=plan_file, base_url=base_url)
+    fresh = read()
+    plan = fresh.plan
+    if saved is not None and plan_file is not None:
+        check_saved_plan(saved, fresh, path=plan_file)
+        plan = saved
+    on_plan(plan)
+    if not plan.keys:
+        return Applied(plan, fresh.result, [], None, fresh.result.exit_code)
+    master = fresh.declared.master
+    if master is None:
+        raise PlanRefused("the policies declare no `master:`, and only the master can apply")
+    try:
+        credentials = credentials_from_env(master, os.environ)
+    except CredentialError as exc:
+        raise PlanRefused(f"master credentials: {exc.reason}; nothing was changed") from None
+    sending = any(allow_widen or not change.widens for _, change in plan.changes)
+    if sending and not confirm(plan):
+        return Applied(plan, fresh.result, [], None, EXIT_USAGE, declined=True)
+
+    source = str(plan_file) if plan_file is not None else "fresh"
+
+    async def run(audit: AuditLog | None) -> list[ChangeOutcome]:
+        def record(outcome: ChangeOutcome) -> None:
+            if audit is not None:
+                audit.write(outcome, now_utc())
+            on_outcome(outcome)
+
+        async with BinanceClient(
+            base_url=base_url, timeout=timeout, concurrency=concurrency
+        ) as client:
+            # Not fatal: every signed call resyncs on -1021 and reports its own error.
+            with contextlib.suppress(BinanceError):
+                await client.sync_clock()
+            return await execute(
+                plan.keys,
+                api_keys=fresh.api_keys,
+                master=credentials,
+                allow_widen=allow_widen,
+                client=client,
+                record=record,
+            )
+
+    if log is not None:
+        with AuditLog(log, source) as audit:
+            outcomes = asyncio.run(run(audit))
+    else:
+        outcomes = asyncio.run(run(None))
+    after = read().result if sending else None
+    code = (after or fresh.result).exit_code
+    if any(o.outcome in ("failed", "unknown", "not_attempted") for o in outcomes):
+        code = EXIT_FINDINGS if code in (0, EXIT_UNCHECKED) else code
+    return Applied(plan, fresh.result, outcomes, after, code)

@@ -1,0 +1,143 @@
+"""`keylint plan` and `keylint apply` output: the plan, each change's outcome, as text or JSON."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from keylint.apply import OUTCOME_WORDS, ChangeOutcome
+from keylint.plan import Change, KeyPlan, Plan
+from keylint.reporters import wrap
+
+_WIDTH = 100
+_STYLE = {"del": "31", "add": "32", "bold": "1", "dim": "2", "warning": "33;1", "ok": "32"}
+
+
+def _paint(color: bool, style: str, text: str) -> str:
+    return f"\x1b[{_STYLE[style]}m{text}\x1b[0m" if color else text
+
+
+def headline(plan: Plan) -> str:
+    """One line a person reads first: how much would change, and how much by hand."""
+    counts = plan.summary()
+    if plan.empty:
+        verdict = "no changes: the live keys match their policies"
+    elif not counts["changes"]:
+        verdict = f"no API calls; {_n(counts['manual'], 'manual step')}"
+    else:
+        parts = [f"{_n(counts['changes'], 'API call')} on {_n(counts['keys'], 'key')}"]
+        if counts["widening"]:
+            parts[0] += f" ({counts['widening']} widening access, applied only with --allow-widen)"
+        parts.append(f"{_n(counts['manual'], 'manual step')}")
+        verdict = "; ".join(parts)
+    if counts["unchecked"]:
+        verdict += f"; {counts['unchecked']} key{'s' if counts['unchecked'] != 1 else ''} unchecked"
+    return f"Plan: {verdict}"
+
+
+def render_plan(plan: Plan, *, color: bool = False) -> str:
+    out = [headline(plan), ""]
+    for key in plan.keys:
+        out.append(_key_head(key, color))
+        for change in key.changes:
+            out.extend(_change(key, change, color))
+        out.append("")
+    if plan.manual:
+        out.append(_paint(color, "bold", "Manual steps (Binance's API cannot make these changes):"))
+        for step in plan.manual:
+            who = step.key or "(no key)"
+            out.append(f"  {_paint(color, 'bold', who)}  {step.file}:{step.line}  {step.rule}")
+            out.extend(_wrap(step.message, "      "))
+            out.extend(_wrap(f"why by hand: {step.why}", "      "))
+            out.extend(_wrap(f"fix: {step.remediation}", "      "))
+        out.append("")
+    if plan.unchecked:
+        out.append(_paint(color, "warning", "Unchecked keys (no plan could be made for them):"))
+        for item in plan.unchecked:
+            out.extend(_wrap(f"{item.key} ({item.file}): {item.reason}", "  "))
+        out.append("")
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+def _key_head(key: KeyPlan, color: bool) -> str:
+    return (
+        f"{_paint(color, 'bold', key.name)}  {key.file}:{key.line}  "
+        f"sub-account {key.sub_account}, key {key.api_key_prefix}"
+    )
+
+
+def _change(key: KeyPlan, change: Change, color: bool) -> list[str]:
+    sign, style = ("+", "add") if change.widens else ("-", "del")
+    note = "  [widens access: needs --allow-widen]" if change.widens else ""
+    head = f"  {_paint(color, style, sign)} {change.summary}{note}  ({', '.join(change.rules)})"
+    params = " ".join(f"{k}={v}" for k, v in change.request(key.sub_account, key.api_key_prefix))
+    return [head, *_wrap(f"{change.method} {change.path} {params}", "      ", dim=color)]
+
+
+def render_outcome(item: ChangeOutcome, *, color: bool = False) -> str:
+    """One change's outcome, as a line printed the moment it is known."""
+    style = {"applied": "ok", "refused": "dim"}.get(item.outcome, "warning")
+    words = OUTCOME_WORDS[item.outcome]
+    if item.reason and item.outcome != "refused":
+        words += f" ({item.reason})"
+    line = f"{item.key.name}: {item.change.summary}: {_paint(color, style, words)}"
+    return "\n".join(_wrap(line, "  ")) + "\n"
+
+
+def render_tally(outcomes: Sequence[ChangeOutcome]) -> str:
+    counts = tally(outcomes)
+    parts = [f"{n} {_OUTCOME_NOUN[k]}" for k, n in counts.items() if n]
+    return f"Changes: {', '.join(parts)}."
+
+
+_OUTCOME_NOUN = {
+    "applied": "applied",
+    "failed": "failed",
+    "unknown": "with unknown outcome",
+    "refused": "not sent (widening)",
+    "not_attempted": "not sent",
+}
+
+
+def tally(outcomes: Sequence[ChangeOutcome]) -> dict[str, int]:
+    counts = dict.fromkeys(OUTCOME_WORDS, 0)
+    for item in outcomes:
+        counts[item.outcome] += 1
+    return counts
+
+
+def render_plan_json(plan: Plan) -> str:
+    return json.dumps(plan.to_json(), indent=2, ensure_ascii=False) + "\n"
+
+
+def render_apply_json(
+    plan: Plan, outcomes: Sequence[ChangeOutcome], after: dict[str, Any] | None, exit_code: int
+) -> str:
+    document = {
+        "plan": plan.to_json(),
+        "outcomes": [
+            {
+                "key": item.key.name,
+                "action": item.change.action,
+                "summary": item.change.summary,
+                "widens": item.change.widens,
+                "outcome": item.outcome,
+                "reason": item.reason,
+            }
+            for item in outcomes
+        ],
+        "summary": tally(outcomes),
+        "after": after,
+        "exit_code": exit_code,
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def _wrap(text: str, indent: str, *, dim: bool = False) -> list[str]:
+    lines = wrap(text, indent, _WIDTH)
+    return [_paint(True, "dim", line) for line in lines] if dim else lines
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
