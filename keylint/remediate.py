@@ -182,13 +182,8 @@ def apply_plan(
         credentials = credentials_from_env(master, os.environ)
     except CredentialError as exc:
         raise PlanRefused(f"master credentials: {exc.reason}; nothing was changed") from None
-    sending = any(allow_widen or not change.widens for _, change in plan.changes)
-    if sending and not confirm(plan):
-        return Applied(plan, fresh.result, [], None, EXIT_USAGE, declined=True)
 
-    source = str(plan_file) if plan_file is not None else "fresh"
-
-    async def run(audit: AuditLog | None) -> list[ChangeOutcome]:
+    async def _carry_out(audit: AuditLog | None) -> list[ChangeOutcome]:
         def record(outcome: ChangeOutcome) -> None:
             if audit is not None:
                 audit.write(outcome, now_utc())
@@ -209,11 +204,23 @@ def apply_plan(
                 record=record,
             )
 
-    if log is not None:
-        with AuditLog(log, source) as audit:
-            outcomes = asyncio.run(run(audit))
-    else:
-        outcomes = asyncio.run(run(None))
+    sending = any(allow_widen or not change.widens for _, change in plan.changes)
+    with contextlib.ExitStack() as stack:
+        # The log is opened before anyone is asked: a log that cannot be written stops the
+        # run while nothing has been changed.
+        audit = None
+        if log is not None:
+            source = str(plan_file) if plan_file is not None else "fresh"
+            try:
+                audit = stack.enter_context(AuditLog(log, source))
+            except OSError as exc:
+                raise PlanRefused(
+                    f"--log {log}: cannot be opened ({exc.strerror}); nothing was changed"
+                ) from None
+        if sending and not confirm(plan):
+            return Applied(plan, fresh.result, [], None, EXIT_USAGE, declined=True)
+        outcomes = asyncio.run(_carry_out(audit))
+
     after = read().result if sending else None
     code = (after or fresh.result).exit_code
     if any(o.outcome in ("failed", "unknown", "not_attempted") for o in outcomes):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import io
 import tempfile
 import textwrap
@@ -21,37 +22,22 @@ Write = Callable[..., None]  # write(result, stream, **options)
 FORMATS = ("text", "json", "sarif", "markdown", "github")
 
 
-def get_reporter(name: str) -> Render:
-    """The render function of a format; imported on demand to keep start-up lean."""
-    if name == "text":
-        from keylint.reporters.text import render
-    elif name == "json":
-        from keylint.reporters.json import render
-    elif name == "sarif":
-        from keylint.reporters.sarif import render
-    elif name == "markdown":
-        from keylint.reporters.markdown import render
-    elif name == "github":
-        from keylint.reporters.github import render
-    else:  # the CLI only passes known names
+def _format_module(name: str) -> Any:
+    """A format's module, imported on demand to keep start-up lean."""
+    if name not in FORMATS:  # the CLI only passes known names
         raise ValueError(f"unknown format {name!r}")
+    return importlib.import_module(f"keylint.reporters.{name}")
+
+
+def get_reporter(name: str) -> Render:
+    """The render function of a format: the whole report as one string."""
+    render: Render = _format_module(name).render
     return render
 
 
 def get_writer(name: str) -> Write:
     """The write function of a format, which writes each file's part as soon as it is read."""
-    if name == "text":
-        from keylint.reporters.text import write
-    elif name == "json":
-        from keylint.reporters.json import write
-    elif name == "sarif":
-        from keylint.reporters.sarif import write
-    elif name == "markdown":
-        from keylint.reporters.markdown import write
-    elif name == "github":
-        from keylint.reporters.github import write
-    else:  # the CLI only passes known names
-        raise ValueError(f"unknown format {name!r}")
+    write: Write = _format_module(name).write
     return write
 
 

@@ -316,10 +316,18 @@ def test_a_failure_midway_is_logged_and_stops_nothing_else(tmp_path: Path) -> No
 def test_apply_asks_first_and_refuses_without_a_terminal(tmp_path: Path) -> None:
     fleet = build(tmp_path)
     with Emulator(fleet.scenario) as emu:
-        done = keylint(fleet, tmp_path, "apply", "--base-url", emu.base_url)
+        base = ["--base-url", emu.base_url]
+        done = keylint(fleet, tmp_path, "apply", *base)
         assert done.returncode == 2
         assert "pass --yes" in done.stderr
         assert "Plan: 5 API calls on 3 keys" in done.stdout  # shown before refusing
+        assert writes(emu) == []
+        # A log that cannot be written stops the run before anything is changed.
+        nowhere = str(tmp_path / "no-such-dir" / "audit.jsonl")
+        done = keylint(fleet, tmp_path, "apply", "--yes", "--log", nowhere, *base)
+        assert done.returncode == 2
+        assert "cannot be opened (No such file or directory); nothing was changed" in done.stderr
+        assert "Traceback" not in done.stderr
         assert writes(emu) == []
 
 
