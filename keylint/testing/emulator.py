@@ -21,6 +21,23 @@ Endpoints, routed by (method, path); any other pair answers 404 -1000:
 The sub-account ones cost Weight(UID) 3000 each. The four writes change the scenario in place
 (under a lock) so the reads show their effect; their parameters may come in the query string,
 a form body or both, and the signature covers the query concatenated with the body.
+
+Where Binance's documentation is silent, the emulator chooses (and keylint must not rely on
+more than this):
+- a 31st trusted address, a malformed address or flag value, a bad `status`: 400 -1130;
+  a missing `status`, or DELETE ipList without `ipAddress`: 400 -1102 (the docs call
+  `status` mandatory);
+- status 2 without `ipAddress` restricts the key and leaves its list as it is (possibly
+  empty); status 1 ignores `ipAddress` and clears the list; the add answer omits `ipList`
+  when it is empty, as the docs' example suggests;
+- addresses are stored in canonical form (`2001:DB8::1` -> `2001:db8::1`); DELETE ipList
+  accepts plain addresses only; emptying the list leaves the key restricted;
+- flags must be exactly "true"/"false"; omitted flags stay as they are;
+- `updateTime` moves on every successful write, even one that changes nothing;
+- checks run in this order: mandatory parameters, value formats, sub-account and key,
+  the 30-address cap; the master and trading checks come before any UID weight is charged;
+- each (method, path) has its own weight budget;
+- the permission answer is the listing row without `email`, as in the docs and the SDK.
 """
 
 from __future__ import annotations
