@@ -89,14 +89,16 @@ def read_live(
     concurrency: int,
     timeout: float,
     api_keys: dict[str, str] | None = None,
+    declared: Declared | None = None,
 ) -> LiveSource:
     """Live state for `check` and `plan`: from a state file, or fetched from Binance now (then
-    `api_keys` receives the full keys the master's listing shows, as in `fetch_now`)."""
+    `api_keys` receives the full keys the master's listing shows, as in `fetch_now`).
+    `declared`, when the caller has loaded it already, saves reading the policies again."""
     if state is not None:
         from keylint.binance.state import read_state
 
         return read_state(state)
-    declared = declared_keys(paths)
+    declared = declared or declared_keys(paths)
     return fetch_now(
         declared.keys,
         declared.master,

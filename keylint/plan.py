@@ -424,8 +424,8 @@ def _restrict(policy: KeyPolicy, live: LiveKey, drift: list[Finding]) -> Change 
 
 def _stale_entries(policy: KeyPolicy, live: LiveKey, drift: list[Finding]) -> list[str]:
     """Whitelisted entries outside every declared address and range."""
-    if _restrict(policy, live, drift) is not None:
-        # Turning the restriction on: entries left over from before would become trusted.
+    if _of(drift, "KL201") and _singles(policy):  # the restriction is being turned on
+        # Entries left over from before would become trusted.
         networks = [ip.network for ip in policy.ips]
         return [ip for ip in live.ip_list or () if not covers(networks, ip)]
     return [f.subject for f in _of(drift, "KL202")]

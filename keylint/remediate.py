@@ -56,6 +56,7 @@ def plan_now(
     from keylint.live import read_live
 
     api_keys: dict[str, str] = {}
+    declared = declared_keys(paths)
     live = read_live(
         paths,
         state=state,
@@ -63,8 +64,8 @@ def plan_now(
         concurrency=concurrency,
         timeout=timeout,
         api_keys=api_keys,
+        declared=declared,
     )
-    declared = declared_keys(paths)
     result = check(paths, live=live, now=now, fail_on=fail_on)
     plan = make_plan(
         result,
