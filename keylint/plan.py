@@ -7,12 +7,15 @@ whether it exists. Everything else a finding asks for (withdrawals, reading, the
 keys, rotation) becomes a manual step that carries the finding's remediation hint.
 
 A plan holds no full API key: a saved plan names each key by its policy name and API key
-prefix, and `apply` finds the full key again in the master's listing when it runs.
+prefix. A saved plan is an approval: `apply --plan` makes a fresh plan and sends its calls only
+when the saved one asks for exactly the same (`approval_differences`); the full key comes from
+the master's listing at that moment.
 """
 
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
@@ -94,7 +97,7 @@ class KeyPlan:
     line: int
     sub_account: str
     api_key_prefix: str
-    live_digest: str  # what Binance showed when the plan was made; `apply` refuses if it moved
+    live_digest: str  # what Binance showed when the plan was made: explains a refusal, no more
     changes: tuple[Change, ...]
 
 
@@ -186,9 +189,10 @@ def _key_json(key: KeyPlan) -> dict[str, Any]:
 
 
 def live_digest(entry: Mapping[str, Any]) -> str:
-    """A short digest of what the rules read of a key's live state: a saved plan is stale
-    when the digest Binance gives at `apply` time differs. Built from the redacted view only
-    (the key's 8-character prefix), so it reveals nothing a state file would not."""
+    """A short digest of what the rules read of a key's live state. When `apply --plan`
+    refuses a plan, a digest that moved tells the reader Binance changed (rather than the file).
+    Built from the redacted view only (the key's 8-character prefix), so it reveals nothing a
+    state file would not."""
     view = live_key(dict(entry))
     facts = {
         "status": view.status,
@@ -323,6 +327,11 @@ def _why_manual(finding: Finding, policy: KeyPolicy) -> str:
             "the policy declares only ranges, and Binance's whitelist needs single addresses: "
             "declare the addresses the key is used from"
         )
+    if finding.rule == "KL202" and not _is_ip_address(finding.subject or ""):
+        return (
+            "the whitelist entry is not an IP address, and Binance refuses to remove such an "
+            "entry by API: remove it in API Management"
+        )
     return "Binance's API has no call for this change"
 
 
@@ -431,11 +440,21 @@ def _stale_entries(policy: KeyPolicy, live: LiveKey, drift: list[Finding]) -> li
     return [f.subject for f in _of(drift, "KL202")]
 
 
+def _is_ip_address(entry: str) -> bool:
+    """Whether a whitelist entry is an address Binance can be asked to remove. Anything else
+    (a hostname, a range, text) would be refused on every run: it stays a manual step."""
+    try:
+        ipaddress.ip_address(entry)
+    except ValueError:
+        return False
+    return True
+
+
 def _remove(policy: KeyPolicy, live: LiveKey, drift: list[Finding]) -> Change | None:
-    stale = list(dict.fromkeys(_stale_entries(policy, live, drift)))
+    stale = [e for e in dict.fromkeys(_stale_entries(policy, live, drift)) if _is_ip_address(e)]
     if not stale:
         return None
-    found = _of(drift, "KL202")
+    found = [f for f in _of(drift, "KL202") if f.subject in stale]
     return Change(
         action="remove_ips",
         params=(("ipAddress", ",".join(stale)),),
@@ -482,75 +501,125 @@ _CHANGE_MAKERS = {
 }
 
 
-# --- reading a saved plan -------------------------------------------------------------------
+# --- comparing a saved plan with a fresh one --------------------------------------------------
+#
+# A saved plan is an approval, not a program (SPEC §6): `apply --plan` carries out the fresh
+# plan, and only when the saved one asks for exactly the same calls. Nothing is read from the
+# file but what is compared, so an edited file can refuse a run, never steer one.
+
+# What a reviewer approves of each change: the call and what it says. The rest of the file
+# (where the policy line is, the live digest) may move without changing a call.
+_APPROVED_FIELDS = ("action", "method", "path", "params", "widens", "summary", "rules")
+# How much of a value from the saved file a difference line repeats: the file may be hostile.
+_SHOWN = 48
 
 
-def plan_from_json(data: Mapping[str, Any]) -> Plan:
-    """Rebuild a plan saved by `keylint plan --output` (already checked against its schema)."""
-    from keylint.binance.state import parse_time
-
-    plan = Plan(
-        generated_at=parse_time(data["generated_at"]),
-        source=data["source"],
-        base_url=data.get("base_url"),
-    )
-    for key in data["keys"]:
-        changes = tuple(_change_from_json(change) for change in key["changes"])
-        plan.keys.append(
-            KeyPlan(
-                name=key["name"],
-                file=key["file"],
-                line=key["line"],
-                sub_account=key["sub_account"],
-                api_key_prefix=key["api_key"],
-                live_digest=key["live_digest"],
-                changes=changes,
-            )
-        )
-    for step in data["manual"]:
-        plan.manual.append(ManualStep(**step))
-    for item in data["unchecked"]:
-        plan.unchecked.append(Unchecked(**item))
-    return plan
-
-
-def _change_from_json(change: Mapping[str, Any]) -> Change:
-    if (change["method"], change["path"]) != ENDPOINT[change["action"]]:
-        # The call is derived from the action; a plan that says otherwise was edited by hand.
-        raise ValueError(
-            f"{change['action']} is made with {' '.join(ENDPOINT[change['action']])}, "
-            f"not {change['method']} {change['path']}"
-        )
-    params = tuple(
-        (name, str(value))
-        for name, value in change["params"].items()
-        if name not in ("email", "subAccountApiKey")
-    )
-    return Change(
-        action=change["action"],
-        params=params,
-        summary=change["summary"],
-        rules=tuple(change["rules"]),
-        fingerprints=tuple(change["fingerprints"]),
-    )
-
-
-def stale_keys(saved: Plan, fresh_entries: Mapping[str, Mapping[str, Any]]) -> Iterator[str]:
-    """Why each key of a saved plan no longer matches Binance: one line per key."""
-    for key in saved.keys:
-        entry = fresh_entries.get(key.name)
-        if entry is None:
-            yield f"{key.name}: the policies no longer declare it"
+def approval_differences(
+    saved: Mapping[str, Any], fresh: Plan, fresh_entries: Mapping[str, Mapping[str, Any]]
+) -> list[str]:
+    """One line per way the saved plan (a document already checked against
+    schemas/plan.schema.json) differs from the fresh plan; no lines when they ask for the same
+    calls on the same keys."""
+    saved_keys = {str(key["name"]): key for key in saved["keys"]}
+    fresh_keys = {key["name"]: key for key in fresh.to_json()["keys"]}
+    lines: list[str] = []
+    if len(saved_keys) != len(saved["keys"]):
+        lines.append("the saved plan names a key more than once")
+    for name in [*saved_keys, *(n for n in fresh_keys if n not in saved_keys)]:
+        was, now = saved_keys.get(name), fresh_keys.get(name)
+        shown = show_saved(name)
+        if now is None:
+            why = _why_no_change(name, fresh_entries)
+            lines.append(f"{shown}: the saved plan changes this key; a fresh plan does not ({why})")
             continue
-        view = live_key(dict(entry))
-        if view.status == "error":
-            yield (
-                f"{key.name}: could not be read now ({view.reason or 'no reason given'}), so the "
-                "plan cannot be checked against it"
+        if was is None:
+            summaries = "; ".join(change["summary"] for change in now["changes"])
+            lines.append(
+                f"{shown}: a fresh plan changes this key ({summaries}); the saved plan does not"
             )
-        elif not view.exists:
-            yield f"{key.name}: Binance no longer shows it ({view.reason or view.status})"
-        elif view.api_key_prefix != key.api_key_prefix:
-            yield f"{key.name}: the master's listing now shows another key ({view.api_key_prefix})"
-        elif live_digest(entry) != key.live_digest:
-            yield f"{key.name}: its permissions or trusted IPs changed since the plan was made"
+            continue
+        found = list(_key_differences(shown, was, now))
+        if found and live_digest(fresh_entries.get(name, {})) != was.get("live_digest"):
+            found.append(f"{shown}: Binance shows the key differently than when the plan was made")
+        lines.extend(found)
+    return lines
+
+
+def _key_differences(shown: str, was: Mapping[str, Any], now: Mapping[str, Any]) -> Iterator[str]:
+    for field_name, what in (("sub_account", "sub-account"), ("api_key", "API key")):
+        if was.get(field_name) != now[field_name]:
+            yield (
+                f"{shown}: the saved plan names {what} {show_saved(was.get(field_name))}; "
+                f"Binance now shows {show_saved(now[field_name])}"
+            )
+    saved_changes = _by_action(was["changes"])
+    fresh_changes = _by_action(now["changes"])
+    if saved_changes is None:
+        yield f"{shown}: the saved plan lists an action more than once"
+        return
+    assert fresh_changes is not None  # a fresh plan makes each action once
+    for action in [*saved_changes, *(a for a in fresh_changes if a not in saved_changes)]:
+        before, after = saved_changes.get(action), fresh_changes.get(action)
+        if after is None:
+            yield f"{shown}: the saved plan has {show_saved(action)}; a fresh plan does not"
+        elif before is None:
+            summary = after["summary"]
+            yield f"{shown}: a fresh plan has {action} ({summary}); the saved plan does not"
+        else:
+            for field_name, was_value, now_value in _field_differences(before, after):
+                yield (
+                    f"{shown}: {action}: {field_name} is {show_saved(was_value)} in the saved "
+                    f"plan, {show_saved(now_value)} in a fresh plan"
+                )
+    if saved_changes.keys() == fresh_changes.keys() and list(saved_changes) != list(fresh_changes):
+        yield f"{shown}: the saved plan orders the changes differently"
+
+
+def _field_differences(
+    before: Mapping[str, Any], after: Mapping[str, Any]
+) -> Iterator[tuple[str, Any, Any]]:
+    """(field, saved value, fresh value) for each approved field that differs; parameters one
+    by one, so that a line names the very parameter that was changed."""
+    for field_name in _APPROVED_FIELDS:
+        was_value, now_value = before.get(field_name), after[field_name]
+        if field_name == "params" and isinstance(was_value, Mapping):
+            for param in [*now_value, *(p for p in was_value if p not in now_value)]:
+                if was_value.get(param) != now_value.get(param):
+                    yield f"{param}", was_value.get(param), now_value.get(param)
+        elif was_value != now_value:
+            yield field_name, was_value, now_value
+
+
+def _by_action(changes: Iterable[Mapping[str, Any]]) -> dict[str, Mapping[str, Any]] | None:
+    """A key's changes by action, or None when an action appears twice (an edited file)."""
+    found: dict[str, Mapping[str, Any]] = {}
+    for change in changes:
+        if change["action"] in found:
+            return None
+        found[change["action"]] = change
+    return found
+
+
+def _why_no_change(name: str, fresh_entries: Mapping[str, Mapping[str, Any]]) -> str:
+    entry = fresh_entries.get(name)
+    if entry is None:
+        return "the policies no longer declare it, or it could not be planned"
+    view = live_key(dict(entry))
+    if view.status == "error":
+        return f"it could not be read now: {view.reason or 'no reason given'}"
+    if not view.exists:
+        return f"Binance no longer shows it: {view.reason or view.status}"
+    return "it needs no such change now"
+
+
+def show_saved(value: Any) -> str:
+    """A value from a saved plan, fit to print: one line, no control characters, and short
+    enough that nothing pasted into the file (a key, a secret) is repeated whole."""
+    text = (
+        value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, sort_keys=True)
+    )
+    inert = "".join(
+        char if char.isprintable() else char.encode("unicode_escape").decode("ascii")
+        for char in text
+    )
+    return inert if len(inert) <= _SHOWN else inert[: _SHOWN - 1] + "…"

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from keylint.engine import Declared, check, declared_keys
 from keylint.errors import KeylintError
 from keylint.findings import Severity
-from keylint.plan import Plan, make_plan, plan_from_json, stale_keys
+from keylint.plan import Plan, approval_differences, make_plan, show_saved
 from keylint.result import EXIT_FINDINGS, EXIT_UNCHECKED, EXIT_USAGE, Result
 
 if TYPE_CHECKING:  # apply imports httpx: a plan from a state file does not need it
@@ -78,8 +78,9 @@ def plan_now(
     return Planned(plan, result, declared, dict(live.keys), api_keys)
 
 
-def read_plan(path: Path) -> Plan:
-    """A plan saved by `keylint plan --output`, checked against schemas/plan.schema.json."""
+def read_plan(path: Path) -> dict[str, Any]:
+    """A plan saved by `keylint plan --output`, checked against schemas/plan.schema.json. It is
+    only ever compared with a fresh plan: nothing in it is sent."""
     from keylint.binance.state import schema_problems
 
     try:
@@ -94,29 +95,28 @@ def read_plan(path: Path) -> Plan:
         raise PlanRefused(f"{path}: not valid JSON") from None
     for problem in schema_problems(data, "plan.schema.json"):
         raise PlanRefused(f"{path}: not a keylint plan: {problem}")
-    try:
-        return plan_from_json(data)
-    except (ValueError, KeyError, TypeError) as exc:
-        raise PlanRefused(f"{path}: not a usable keylint plan: {exc}") from None
+    return data  # type: ignore[no-any-return]
 
 
-def check_plan_target(saved: Plan, *, path: Path, base_url: str) -> None:
+def check_plan_target(saved: dict[str, Any], *, path: Path, base_url: str) -> None:
     """Refuse a plan made against another Binance address than the one `apply` would call."""
-    if saved.base_url is not None and saved.base_url.rstrip("/") != base_url.rstrip("/"):
+    made_at = saved["base_url"]
+    if made_at is not None and made_at.rstrip("/") != base_url.rstrip("/"):
         raise PlanRefused(
-            f"{path} was made against {saved.base_url}, not {base_url}: nothing was changed"
+            f"{path} was made against {show_saved(made_at)}, not {base_url}: nothing was changed"
         )
 
 
-def check_saved_plan(saved: Plan, fresh: Planned, *, path: Path) -> None:
-    """Refuse a saved plan that no longer describes Binance: every key it changes must look
-    exactly as it did when the plan was made."""
-    problems = list(stale_keys(saved, fresh.live_entries))
+def check_saved_plan(saved: dict[str, Any], fresh: Planned, *, path: Path) -> None:
+    """Refuse a saved plan whose calls are not exactly the fresh plan's: whether Binance moved
+    or the file was edited, what a reviewer approved is no longer what would be sent."""
+    problems = approval_differences(saved, fresh.plan, fresh.live_entries)
     if problems:
         listed = "\n".join(f"  {line}" for line in problems)
         raise PlanRefused(
-            f"{path} is stale: Binance no longer matches what it was planned against, so "
-            f"nothing was changed. Run `keylint plan` again and review the new plan.\n{listed}"
+            f"{path} does not match a fresh plan, so nothing was changed: apply carries out a "
+            "saved plan only when the policies and Binance still call for exactly its changes. "
+            f"Run `keylint plan` again and review the new plan.\n{listed}"
         )
 
 
@@ -169,10 +169,11 @@ def apply_plan(
     if saved is not None and plan_file is not None:
         check_plan_target(saved, path=plan_file, base_url=base_url)
     fresh = read()
-    plan = fresh.plan
     if saved is not None and plan_file is not None:
         check_saved_plan(saved, fresh, path=plan_file)
-        plan = saved
+    # Always the fresh plan's calls: a saved plan that passed the comparison asks for the same
+    # ones, and its own parameters are never sent.
+    plan = fresh.plan
     on_plan(plan)
     if not plan.keys:
         return Applied(plan, fresh.result, [], None, fresh.result.exit_code)

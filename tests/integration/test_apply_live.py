@@ -4,12 +4,14 @@ failure midway leaves a log and a report that say exactly what changed."""
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from emuhelpers import Fleet
@@ -246,8 +248,12 @@ def test_a_stale_saved_plan_is_refused(tmp_path: Path) -> None:
             fleet, tmp_path, "apply", "--plan", str(saved), "--yes", "--base-url", emu.base_url
         )
         assert done.returncode == 2
-        assert "is stale" in done.stderr
-        assert "mm: its permissions or trusted IPs changed since the plan was made" in done.stderr
+        assert "does not match a fresh plan, so nothing was changed" in done.stderr
+        assert (
+            "mm: remove_ips: ipAddress is 192.0.2.7 in the saved plan, 192.0.2.7,198.51.100.99 "
+            "in a fresh plan" in done.stderr
+        )
+        assert "mm: Binance shows the key differently than when the plan was made" in done.stderr
         assert writes(emu) == []
 
         # A plan for another Binance is refused too.
@@ -272,6 +278,116 @@ def test_a_stale_saved_plan_is_refused(tmp_path: Path) -> None:
         assert done.returncode == 0, done.stdout + done.stderr
         assert mm.ip_list == ["203.0.113.5", "203.0.113.10"]
     assert_no_secrets(fleet, saved.read_text(), made.stdout, done.stdout, done.stderr)
+
+
+def _edit_change(document: dict[str, Any], key: str, action: str) -> dict[str, Any]:
+    entry = next(k for k in document["keys"] if k["name"] == key)
+    return next(c for c in entry["changes"] if c["action"] == action)  # type: ignore[no-any-return]
+
+
+def grant_through_revoke(document: dict[str, Any]) -> str:
+    params = _edit_change(document, "mm", "revoke_permissions")["params"]
+    for flag in ("canTrade", "canMarginLoanRepay", "canFuturesTrade", "canUniversalTransfer"):
+        params[flag] = "true"
+    params["canVanillaOptions"] = "true"
+    return "mm: revoke_permissions: canFuturesTrade is true in the saved plan, false in a fresh"
+
+
+def remove_declared_ip(document: dict[str, Any]) -> str:
+    _edit_change(document, "mm", "remove_ips")["params"]["ipAddress"] = "203.0.113.5"
+    return "mm: remove_ips: ipAddress is 203.0.113.5 in the saved plan, 192.0.2.7 in a fresh"
+
+
+def add_delete(document: dict[str, Any]) -> str:
+    mm = next(k for k in document["keys"] if k["name"] == "mm")
+    delete = copy.deepcopy(next(k for k in document["keys"] if k["name"] == "old-bot"))
+    call = delete["changes"][0]
+    call["params"].update(email=mm["sub_account"], subAccountApiKey=mm["api_key"])
+    mm["changes"].insert(0, call)
+    return "mm: the saved plan has delete; a fresh plan does not"
+
+
+def lift_restriction(document: dict[str, Any]) -> str:
+    _edit_change(document, "hedger", "restrict_ips")["params"]["status"] = "1"
+    return "hedger: restrict_ips: status is 1 in the saved plan, 2 in a fresh plan"
+
+
+def change_key(document: dict[str, Any]) -> str:
+    keys = {k["name"]: k for k in document["keys"]}
+    other = keys["hedger"]["api_key"]
+    keys["mm"]["api_key"] = other
+    for call in keys["mm"]["changes"]:
+        call["params"]["subAccountApiKey"] = other
+    return f"mm: the saved plan names API key {other}; Binance now shows"
+
+
+def test_an_edited_saved_plan_is_refused_with_zero_writes(tmp_path: Path) -> None:
+    """A saved plan is an approval: every kind of edit an attacker with write access to the
+    plan artifact could make is a named difference, exit 2, and nothing is sent."""
+    fleet = build(tmp_path)
+    with Emulator(fleet.scenario) as emu:
+        saved = tmp_path / "plan.json"
+        made = keylint(fleet, tmp_path, "plan", "--base-url", emu.base_url, "--output", str(saved))
+        assert made.returncode == 1, made.stderr
+        original = json.loads(saved.read_text())
+        outputs = [made.stdout]
+        for edit in (
+            grant_through_revoke,
+            remove_declared_ip,
+            add_delete,
+            lift_restriction,
+            change_key,
+        ):
+            document = copy.deepcopy(original)
+            expected = edit(document)
+            edited = tmp_path / f"{edit.__name__}.json"
+            edited.write_text(json.dumps(document))
+            done = keylint(
+                fleet, tmp_path, "apply", "--plan", str(edited), "--yes", "--base-url", emu.base_url
+            )
+            assert done.returncode == 2, (edit.__name__, done.stdout, done.stderr)
+            assert expected in done.stderr, (edit.__name__, done.stderr)
+            assert "Traceback" not in done.stderr
+            assert writes(emu) == [], edit.__name__
+            outputs += [done.stdout, done.stderr]
+        # The untouched plan still applies: the refusals were the edits, not the plan.
+        done = keylint(
+            fleet, tmp_path, "apply", "--plan", str(saved), "--yes", "--base-url", emu.base_url
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert len(writes(emu)) == 5
+    assert_no_secrets(fleet, *outputs, done.stdout, done.stderr)
+
+
+def test_a_whitelist_entry_that_is_not_an_ip_is_left_to_a_person(tmp_path: Path) -> None:
+    """Binance refuses to delete an entry that is not an address: planning that DELETE would
+    fail on every run. It is a manual step; the real stray IP beside it is removed."""
+    fleet = Fleet(tmp_path)
+    fleet.sub(EMAIL)
+    master = fleet.add_master()
+    master_key = fleet.scenario.key(master.api_key)
+    assert master_key is not None
+    master_key.permissions["enableSpotAndMarginTrading"] = True
+    fleet.add(
+        "mm",
+        owner=EMAIL,
+        own_credentials=False,
+        ip_restrict=True,
+        ip_list=["203.0.113.5", "office-vpn", "192.0.2.7"],
+        create_time=ms_ago(5),
+        permissions={"enableSpotAndMarginTrading": True},
+    )
+    (tmp_path / "policies.yaml").write_text(POLICY.split("  - name: hedger")[0])
+    with Emulator(fleet.scenario) as emu:
+        done = keylint(fleet, tmp_path, "apply", "--yes", "--base-url", emu.base_url)
+        assert writes(emu) == [("DELETE", IP_LIST)]
+        mm = next(k for k in fleet.scenario.keys if k.label == "mm")
+        assert mm.ip_list == ["203.0.113.5", "office-vpn"]
+        assert "not an IP address" in done.stdout
+        assert done.returncode == 1, done.stdout + done.stderr  # KL202 office-vpn remains
+        again = keylint(fleet, tmp_path, "apply", "--yes", "--base-url", emu.base_url)
+        assert len(writes(emu)) == 1 and again.returncode == 1
+    assert_no_secrets(fleet, done.stdout, done.stderr, again.stdout, again.stderr)
 
 
 def test_a_failure_midway_is_logged_and_stops_nothing_else(tmp_path: Path) -> None:

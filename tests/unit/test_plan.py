@@ -3,7 +3,6 @@ no longer matches Binance. Pure functions over policy files and state entries (n
 
 from __future__ import annotations
 
-import copy
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,7 +12,7 @@ import pytest
 
 from keylint.binance.state import LiveState
 from keylint.engine import check, declared_keys
-from keylint.plan import Plan, live_digest, make_plan, plan_from_json, stale_keys
+from keylint.plan import Plan, approval_differences, live_digest, make_plan
 
 NOW = datetime(2026, 11, 24, 9, tzinfo=UTC)
 CREATED = int(datetime(2026, 11, 1, tzinfo=UTC).timestamp() * 1000)
@@ -151,6 +150,28 @@ def test_restricting_an_unrestricted_key_also_drops_leftover_entries(tmp_path: P
     ]
 
 
+def test_a_whitelist_entry_that_is_not_an_ip_is_a_manual_step(tmp_path: Path) -> None:
+    # Binance refuses to delete such an entry: a DELETE for it would fail on every run.
+    plan = plan_for(
+        tmp_path,
+        bot(),
+        entry(ips=["203.0.113.10", "office-vpn", "192.0.2.7", "198.51.100.0/24"]),
+    )
+    assert [(c.action, dict(c.params)) for _, c in plan.changes] == [
+        ("remove_ips", {"ipAddress": "192.0.2.7"})
+    ]
+    assert sorted((step.rule, step.message.split(",")[0]) for step in plan.manual) == [
+        ("KL202", "Binance trusts 198.51.100.0/24"),
+        ("KL202", "Binance trusts office-vpn"),
+    ]
+    assert all("not an IP address" in step.why for step in plan.manual)
+    leftover = plan_for(tmp_path, bot(), entry(ip_restrict=False, ips=["office-vpn", "192.0.2.7"]))
+    assert [dict(c.params) for _, c in leftover.changes] == [
+        {"status": "2", "ipAddress": "203.0.113.10"},
+        {"ipAddress": "192.0.2.7"},
+    ]
+
+
 def test_a_policy_with_only_ranges_cannot_restrict_by_api(tmp_path: Path) -> None:
     plan = plan_for(tmp_path, bot(ips="198.51.100.0/24"), entry(ip_restrict=False, ips=[]))
     assert plan.changes == []
@@ -181,41 +202,172 @@ def test_a_retired_key_is_deleted_and_nothing_else(tmp_path: Path) -> None:
     assert actions(plan) == [("delete", "delete the retired key")]
 
 
-def test_saved_plan_round_trips_and_stays_free_of_full_keys(tmp_path: Path) -> None:
+def test_a_saved_plan_names_keys_by_prefix_only(tmp_path: Path) -> None:
     plan = plan_for(
         tmp_path,
         bot(ips="203.0.113.10, 203.0.113.11"),
         entry(flags={"canFuturesTrade": True}, ips=["203.0.113.10", "192.0.2.7"]),
     )
     document = json.loads(json.dumps(plan.to_json()))
-    again = plan_from_json(document)
-    assert again.to_json() == plan.to_json()
+    assert [k["api_key"] for k in document["keys"]] == ["AbCdEfGh…"]
     for key in document["keys"]:
         for change in key["changes"]:
             assert change["params"]["subAccountApiKey"] == "AbCdEfGh…"
 
 
-def test_a_hand_edited_call_is_rejected(tmp_path: Path) -> None:
-    plan = plan_for(tmp_path, bot(), entry(flags={"canFuturesTrade": True}))
-    document = plan.to_json()
-    document["keys"][0]["changes"][0]["path"] = "/sapi/v1/sub-account/subAccountApi"
-    with pytest.raises(ValueError, match="is made with POST"):
-        plan_from_json(document)
+# A saved plan is an approval: compared with a fresh plan, never executed.
+
+DRIFTED = {"flags": {"canFuturesTrade": True}, "ips": ["203.0.113.10", "192.0.2.7"]}
 
 
-def test_stale_keys_name_what_moved(tmp_path: Path) -> None:
-    state = entry(flags={"canFuturesTrade": True})
+def saved_and_fresh(tmp_path: Path) -> tuple[dict[str, Any], Plan, dict[str, Any]]:
+    state = entry(**DRIFTED)  # type: ignore[arg-type]
     plan = plan_for(tmp_path, bot(), state)
-    assert list(stale_keys(plan, {"bot": state})) == []
-    moved = copy.deepcopy(state)
-    moved["ip_list"].append("198.51.100.1")
-    assert live_digest(moved) != live_digest(state)
-    assert list(stale_keys(plan, {"bot": moved})) == [
-        "bot: its permissions or trusted IPs changed since the plan was made"
+    return json.loads(json.dumps(plan.to_json())), plan, {"bot": state}
+
+
+def differences_after(tmp_path: Path, edit: Any) -> list[str]:
+    saved, fresh, entries = saved_and_fresh(tmp_path)
+    edit(saved)
+    return approval_differences(saved, fresh, entries)
+
+
+def change(document: dict[str, Any], action: str) -> dict[str, Any]:
+    found = [c for c in document["keys"][0]["changes"] if c["action"] == action]
+    return found[0]  # type: ignore[no-any-return]
+
+
+def test_an_unedited_plan_equals_the_fresh_one(tmp_path: Path) -> None:
+    assert differences_after(tmp_path, lambda saved: None) == []
+
+
+def test_where_the_policy_line_moved_is_no_difference(tmp_path: Path) -> None:
+    def move(saved: dict[str, Any]) -> None:
+        saved["keys"][0]["line"] = 99
+        saved["generated_at"] = "2020-01-01T00:00:00Z"
+
+    assert differences_after(tmp_path, move) == []
+
+
+def grant_through_revoke(saved: dict[str, Any]) -> None:
+    params = change(saved, "revoke_permissions")["params"]
+    for flag in ("canTrade", "canMarginLoanRepay", "canFuturesTrade", "canVanillaOptions"):
+        params[flag] = "true"
+
+
+def remove_declared_ip(saved: dict[str, Any]) -> None:
+    change(saved, "remove_ips")["params"]["ipAddress"] = "203.0.113.10"
+
+
+def add_delete(saved: dict[str, Any]) -> None:
+    saved["keys"][0]["changes"].insert(
+        0,
+        {
+            "action": "delete",
+            "summary": "delete the retired key",
+            "widens": False,
+            "method": "DELETE",
+            "path": "/sapi/v1/sub-account/subAccountApi",
+            "params": {"email": "sub@example.com", "subAccountApiKey": "AbCdEfGh…"},
+            "rules": ["KL305"],
+            "fingerprints": [],
+        },
+    )
+
+
+def reorder(saved: dict[str, Any]) -> None:
+    saved["keys"][0]["changes"].reverse()
+
+
+def change_key(saved: dict[str, Any]) -> None:
+    saved["keys"][0]["api_key"] = "ZzZzZzZz…"
+    for item in saved["keys"][0]["changes"]:
+        item["params"]["subAccountApiKey"] = "ZzZzZzZz…"
+
+
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        (
+            grant_through_revoke,
+            [
+                "bot: revoke_permissions: canTrade is true in the saved plan, false in a "
+                "fresh plan",
+                "bot: revoke_permissions: canMarginLoanRepay is true in the saved plan, "
+                "false in a fresh plan",
+                "bot: revoke_permissions: canFuturesTrade is true in the saved plan, "
+                "false in a fresh plan",
+                "bot: revoke_permissions: canVanillaOptions is true in the saved plan, "
+                "false in a fresh plan",
+            ],
+        ),
+        (
+            remove_declared_ip,
+            [
+                "bot: remove_ips: ipAddress is 203.0.113.10 in the saved plan, 192.0.2.7 in a "
+                "fresh plan"
+            ],
+        ),
+        (
+            add_delete,
+            [
+                "bot: the saved plan has delete; a fresh plan does not",
+            ],
+        ),
+        (reorder, ["bot: the saved plan orders the changes differently"]),
+        (
+            change_key,
+            [
+                "bot: the saved plan names API key ZzZzZzZz…; Binance now shows AbCdEfGh…",
+                "bot: revoke_permissions: subAccountApiKey is ZzZzZzZz… in the saved plan, "
+                "AbCdEfGh… in a fresh plan",
+                "bot: remove_ips: subAccountApiKey is ZzZzZzZz… in the saved plan, AbCdEfGh… in "
+                "a fresh plan",
+            ],
+        ),
+    ],
+    ids=["grant-through-revoke", "remove-declared-ip", "add-delete", "reorder", "change-key"],
+)
+def test_every_edit_is_a_named_difference(tmp_path: Path, edit: Any, expected: list[str]) -> None:
+    assert differences_after(tmp_path, edit) == expected
+
+
+def test_a_key_only_one_side_changes_is_a_difference(tmp_path: Path) -> None:
+    saved, fresh, entries = saved_and_fresh(tmp_path)
+    empty = {**saved, "keys": []}
+    assert approval_differences(empty, fresh, entries) == [
+        "bot: a fresh plan changes this key (revoke futures; remove trusted IP 192.0.2.7); "
+        "the saved plan does not"
     ]
-    other = entry(flags={"canFuturesTrade": True}, prefix="ZzZzZzZz…")
-    assert "another key" in next(stale_keys(plan, {"bot": other}))
-    assert "no longer shows" in next(stale_keys(plan, {"bot": {"status": "not_found"}}))
-    unread = {"status": "error", "error": "network: refused"}
-    assert "could not be read now (network: refused)" in next(stale_keys(plan, {"bot": unread}))
-    assert "no longer declare" in next(stale_keys(plan, {}))
+    converged = plan_for(tmp_path, bot(), entry())
+    assert approval_differences(saved, converged, {"bot": entry()}) == [
+        "bot: the saved plan changes this key; a fresh plan does not (it needs no such change now)"
+    ]
+    unread = {"bot": {"status": "error", "error": "network: refused"}}
+    assert approval_differences(saved, converged, unread) == [
+        "bot: the saved plan changes this key; a fresh plan does not (it could not be read "
+        "now: network: refused)"
+    ]
+
+
+def test_a_difference_says_when_binance_moved(tmp_path: Path) -> None:
+    saved, _, _ = saved_and_fresh(tmp_path)
+    moved = entry(flags={"canFuturesTrade": True}, ips=["203.0.113.10", "192.0.2.7", "192.0.2.8"])
+    fresh = plan_for(tmp_path, bot(), moved)
+    assert approval_differences(saved, fresh, {"bot": moved})[-1] == (
+        "bot: Binance shows the key differently than when the plan was made"
+    )
+
+
+def test_hostile_text_in_a_saved_plan_is_shown_inert_and_short(tmp_path: Path) -> None:
+    secret = "Ab1" * 22
+
+    def hostile(saved: dict[str, Any]) -> None:
+        saved["keys"][0]["name"] = "bot\n::error::forged\x1b[31m"
+        change(saved, "remove_ips")["params"]["ipAddress"] = secret
+
+    lines = differences_after(tmp_path, hostile)
+    assert lines[0].startswith("bot\\n::error::forged\\x1b[31m: the saved plan changes")
+    assert all("\n" not in line and "\x1b" not in line for line in lines)
+    assert secret not in "".join(lines)
+    assert live_digest(entry()) != live_digest(entry(**DRIFTED))  # type: ignore[arg-type]
