@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import enum
+import errno
 import os
 import sys
 from collections.abc import Callable
@@ -44,9 +46,33 @@ class FailOn(enum.StrEnum):
     never = "never"
 
 
+def finite_seconds(value: float) -> float:
+    """--timeout: a number of seconds; `nan` and `inf` are not (click lets them through)."""
+    import math
+
+    if not math.isfinite(value):
+        raise typer.BadParameter(f"{value} is not a number of seconds")
+    return value
+
+
+def nonempty_path(value: Path | None) -> Path | None:
+    """An --output or --state given as "" is a mistake, not the current folder."""
+    if value is not None and str(value) in ("", "."):
+        raise typer.BadParameter("an empty path")
+    return value
+
+
+def nonempty_paths(values: list[str] | None) -> list[str] | None:
+    """PATH given as "" would lint the current folder: a mistake (an unset shell variable)."""
+    if values and any(not value.strip() for value in values):
+        raise typer.BadParameter("an empty path (an unset shell variable?)")
+    return values
+
+
 PathsArg = Annotated[
     list[str] | None,
     typer.Argument(
+        callback=nonempty_paths,
         help="Policy files or folders (searched for *.yaml and *.yml). Default: policies/.",
         show_default=False,
     ),
@@ -57,6 +83,7 @@ OutputOpt = Annotated[
     typer.Option(
         "--output",
         "-o",
+        callback=nonempty_path,
         help="Write the report to FILE (atomically) instead of stdout.",
         dir_okay=False,
         show_default=False,
@@ -95,6 +122,7 @@ TimeoutOpt = Annotated[
     typer.Option(
         "--timeout",
         min=1.0,
+        callback=finite_seconds,
         help="Seconds the whole fetch may take; keys not read "
         "by then are reported unchecked, never waited on for hours.",
     ),
@@ -158,6 +186,7 @@ def check(
         typer.Option(
             "--state",
             dir_okay=False,
+            callback=nonempty_path,
             show_default=False,
             help="Read live state from this state file (`keylint fetch`) instead of "
             "Binance: for forks and demos without credentials.",
@@ -208,6 +237,7 @@ def fetch(
             "--output",
             "-o",
             dir_okay=False,
+            callback=nonempty_path,
             show_default=False,
             help="State file to write (atomically). Default: stdout.",
         ),
@@ -244,12 +274,26 @@ def fetch(
 
 
 def check_base_url(url: str) -> str:
-    """The API address, which must be an http(s) URL: it receives signed requests."""
+    """The API address, which must be a plain http(s) URL: it receives signed requests, and it
+    is written into plans and `init` output, so it may not carry a user name or password."""
     from urllib.parse import urlsplit
 
-    parts = urlsplit(url)
-    if parts.scheme not in ("https", "http") or not parts.netloc:
-        raise UsageError(f"--base-url {url!r} is not an http(s) URL (e.g. https://api.binance.com)")
+    example = "(e.g. https://api.binance.com)"
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # raises for a port out of range
+    except ValueError as exc:
+        raise UsageError(f"--base-url is not a usable URL ({exc}) {example}") from None
+    if parts.username is not None or parts.password is not None:
+        # Never echoed: the point is that the password goes nowhere.
+        raise UsageError(
+            "--base-url must not carry a user name or password: keylint writes the address "
+            "into plans and policies"
+        )
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise UsageError(f"--base-url {url!r} is not an http(s) URL {example}")
+    if parts.query or parts.fragment or port == 0:
+        raise UsageError(f"--base-url {url!r} must be a plain address {example}")
     return url.rstrip("/")
 
 
@@ -263,6 +307,7 @@ def init(
         typer.Option(
             "--state",
             dir_okay=False,
+            callback=nonempty_path,
             show_default=False,
             help="Declare the keys of this state file (and the undeclared keys of its "
             "sub-accounts) instead of reading Binance.",
@@ -392,6 +437,7 @@ def comment(
         typer.Option(
             "--state",
             dir_okay=False,
+            callback=nonempty_path,
             show_default=False,
             help="Read live state from this state file (`keylint fetch`) instead of Binance.",
         ),
@@ -505,6 +551,7 @@ StateOpt = Annotated[
     typer.Option(
         "--state",
         dir_okay=False,
+        callback=nonempty_path,
         show_default=False,
         help="Plan from this state file (`keylint fetch`) instead of Binance; `apply` re-reads "
         "Binance and refuses the plan if it no longer matches.",
@@ -523,6 +570,7 @@ def plan(
             "--output",
             "-o",
             dir_okay=False,
+            callback=nonempty_path,
             show_default=False,
             help="Also save the plan as JSON to FILE (atomically), for `keylint apply --plan`.",
         ),
@@ -575,6 +623,7 @@ def apply(
         typer.Option(
             "--plan",
             dir_okay=False,
+            callback=nonempty_path,
             show_default=False,
             help="Carry out this saved plan (`keylint plan --output`); refused if Binance no "
             "longer matches it. Default: a fresh plan.",
@@ -595,6 +644,7 @@ def apply(
         typer.Option(
             "--log",
             dir_okay=False,
+            callback=nonempty_path,
             show_default=False,
             help="Append every change and its outcome to FILE as JSON Lines (no secrets).",
         ),
@@ -609,6 +659,7 @@ def apply(
         typer.Option(
             "--timeout",
             min=1.0,
+            callback=finite_seconds,
             help="Seconds each stage may take (reading, the calls, re-reading); Binance allows "
             "about 60 changes a minute per endpoint, so large fleets need more.",
         ),
@@ -702,7 +753,9 @@ def apply(
 def guarded(run: Callable[[], int]) -> int:
     """Run a command; a KeylintError is one plain line on stderr, never a traceback."""
     try:
-        return run()
+        code = run()
+        sys.stdout.flush()  # a full disk or a closed pipe shows here, not at interpreter exit
+        return code
     except KeylintError as exc:
         typer.echo(f"keylint: error: {exc}", err=True)
         return exc.exit_code
@@ -710,6 +763,32 @@ def guarded(run: Callable[[], int]) -> int:
         # Typer turns Ctrl-C into a silent exit 130 before main() can say anything.
         typer.echo("keylint: interrupted", err=True)
         return 130
+    except OSError as exc:
+        if not _is_stdout_failure(exc):
+            raise
+        return _stdout_failed(exc)
+
+
+# What writing to stdout fails with when the disk, the quota or the reader is gone.
+_STDOUT_ERRNOS = frozenset(
+    {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EPIPE, errno.EBADF}
+)
+
+
+def _is_stdout_failure(exc: OSError) -> bool:
+    return exc.errno in _STDOUT_ERRNOS and exc.filename is None
+
+
+def _stdout_failed(exc: OSError) -> int:
+    """Exit 2 (not 1, which means findings) with one line, and no second complaint from the
+    interpreter when it flushes the same stdout again at exit."""
+    with contextlib.suppress(OSError):
+        sys.stderr.write(f"keylint: error: cannot write to standard output: {exc.strerror}\n")
+        sys.stderr.flush()
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    with contextlib.suppress(OSError, ValueError):
+        os.dup2(devnull, sys.stdout.fileno())
+    return 2
 
 
 def parse_now(value: str | None) -> datetime:

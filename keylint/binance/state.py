@@ -7,10 +7,8 @@ write, and the schema rejects a file that breaks it.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -92,40 +90,17 @@ def _redact_key(value: Any) -> Any:
 
 
 def write_state(path: str | os.PathLike[str], state: LiveState) -> None:
-    """Write the state file atomically: a reader sees the old file or the new one, never half."""
+    """Write the state file through the one output writer (atomic; links, devices and modes
+    handled as for every other output)."""
+    from keylint.output import write_atomic
+
     target = Path(path)
     document = state.to_json()
     problems = list(schema_problems(document))
     if problems:
         # Only a bug can get here: refuse to write a file `--state` would reject.
         raise StateFileError(f"{target}: refusing to write an invalid state: {problems[0]}")
-    text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
-    directory = target.parent if str(target.parent) else Path(".")
-    try:
-        fd, temp = tempfile.mkstemp(dir=directory, prefix=f".{target.name}.", suffix=".tmp")
-    except OSError as exc:
-        raise StateFileError(f"{target}: cannot be written ({exc.strerror})") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        # mkstemp creates 0600; a state file holds nothing secret, give it normal permissions.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temp, 0o666 & ~umask)
-        os.replace(temp, target)
-    except OSError as exc:
-        _remove_quietly(temp)
-        raise StateFileError(f"{target}: cannot be written ({exc.strerror})") from None
-    except BaseException:
-        _remove_quietly(temp)
-        raise
-
-
-def _remove_quietly(path: str) -> None:
-    with contextlib.suppress(OSError):
-        os.unlink(path)
+    write_atomic(target, json.dumps(document, indent=2, ensure_ascii=False) + "\n")
 
 
 def read_state(path: str | os.PathLike[str]) -> LiveState:

@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from keylint.binance.state import LiveState, StateFileError, read_state, redact, write_state
+from keylint.errors import KeylintError
 
 FULL_KEY = "k5V49ldtn3mP0Bt6xSqbLX9HW4o2MxcRAMjFKYT8e9UNwVdP1hQZ8hgWrmIe3ZkL"
 
@@ -90,7 +91,8 @@ def test_write_is_atomic_when_it_fails(tmp_path: Path, monkeypatch: pytest.Monke
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(os, "replace", boom)
-    with pytest.raises(StateFileError, match="No space left"):
+    # The one output writer's error: exit 2, one line naming the file.
+    with pytest.raises(KeylintError, match=r"state\.json: No space left"):
         write_state(path, LiveState(fetched_at=datetime.now(UTC)))
     assert json.loads(path.read_text()) == SPEC_EXAMPLE  # the old file is intact
     assert [p.name for p in tmp_path.iterdir()] == ["state.json"]
