@@ -97,3 +97,6 @@ class Problem:
     subject: str = ""
     expected: Any = None
     actual: Any = None
+    # For the few rules whose severity depends on the case (KL207: one wide range warns, a
+    # union of ranges that binds nothing is an error); None takes the rule's default.
+    severity: Severity | None = None

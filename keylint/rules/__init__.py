@@ -154,7 +154,7 @@ def stamp(rule_id: str, problem: Problem, *, file: str, key: str | None) -> Find
         rule=found.id,
         name=found.name,
         layer=found.layer,
-        severity=found.severity,
+        severity=problem.severity or found.severity,
         file=file,
         key=key,
         message=problem.message,

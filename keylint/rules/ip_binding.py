@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterator
 
 from keylint.findings import Layer, Problem, Severity
-from keylint.policy.ips import covers, is_single_address, unusable_reason
+from keylint.policy.ips import Network, covers, is_single_address, unusable_reason
 from keylint.policy.permissions import TRADING
 from keylint.rules import Context, Kind, in_binance, listed_while_unbound, rule
 
 MAX_TRUSTED_IPS = 30
+# KL207: one range wider than these is worth a look; ranges that together cover more than
+# the union limits bind the key to a slice of the Internet, not to the team's machines.
+_WIDEST_RANGE = {4: 24, 6: 48}
+_WIDEST_UNION = {4: 16, 6: 32}
 _IP_PATH_V2 = "/sapi/v2/sub-account/subAccountApi/ipRestriction"
 _IP_LIST_PATH = "/sapi/v1/sub-account/subAccountApi/ipRestriction/ipList"
 
@@ -265,3 +270,82 @@ def too_many_ips(ctx: Context) -> Iterator[Problem]:
             expected=f"at most {MAX_TRUSTED_IPS}",
             actual=len(singles),
         )
+
+
+@rule("KL207", "ip-range-too-broad", Layer.IP_BINDING, Severity.WARNING, kind=Kind.STATIC)
+def ip_range_too_broad(ctx: Context) -> Iterator[Problem]:
+    """A declared range is so wide that binding the key to it binds little or nothing.
+
+    What it checks:
+        Each range in `ips:` against an IPv4 /24 or an IPv6 /48: a wider one is a warning. All
+        of the key's ranges together (overlaps counted once), per IP version, against an IPv4
+        /16 (65,536 addresses) or an IPv6 /32: more is an error, whatever each range's size.
+        Ranges KL204 already reports (private, 0.0.0.0/0, ::/0) are left to it.
+
+    Why it matters:
+        IP binding is what makes a leaked key useless to whoever holds it. A /24 is a typical
+        office or cloud NAT block; a /16 is a whole provider's region, where any customer of
+        that provider can use the key. Four /10s pass any per-range check and trust a quarter
+        of the Internet.
+
+    Example:
+        ips: [203.0.0.0/16]                                    # KL207 warning (wider than /24)
+        ips: [64.0.0.0/10, 128.0.0.0/10, 192.0.0.0/10, 32.0.0.0/10]   # KL207 error (union)
+
+    Fix:
+        Declare the egress addresses the key's requests really leave from (the NAT gateway,
+        the egress proxy), or the provider's narrow published range for the service.
+    """
+    key = ctx.key
+    ranges = [
+        ip
+        for ip in key.ips
+        if not is_single_address(ip.network) and unusable_reason(ip.network) is None
+    ]
+    for trusted in ranges:
+        version = trusted.network.version
+        limit = _WIDEST_RANGE[version]
+        if trusted.network.prefixlen < limit:
+            yield Problem(
+                trusted.pos.line,
+                trusted.pos.column,
+                f"{trusted.text} spans {_size(trusted.network.num_addresses, version)}, wider "
+                f"than an IPv{version} /{limit}",
+                f"In {key.file}:{trusted.pos.line}, narrow {trusted.text} to the addresses the "
+                "key's requests leave from, or add a waiver for KL207 with a reason.",
+                subject=str(trusted.network),
+                expected=f"at most a /{limit}",
+                actual=trusted.text,
+            )
+    for family, widest in _WIDEST_UNION.items():
+        networks = [ip.network for ip in ranges if ip.network.version == family]
+        covered = _addresses_covered(networks)
+        most = 2 ** ((32 if family == 4 else 128) - widest)
+        if covered > most:
+            pos = key.at("ips")
+            yield Problem(
+                pos.line,
+                pos.column,
+                f"the key's IPv{family} ranges together cover {_size(covered, family)}, more "
+                f"than an IPv{family} /{widest} ({_size(most, family)}): a binding to that "
+                "much of the Internet binds nothing",
+                f"In {key.file}:{pos.line}, replace the ranges in `ips:` with the addresses the "
+                "key's requests leave from.",
+                subject=f"ips-union-v{family}",
+                expected=f"at most a /{widest} in all",
+                actual=[str(n) for n in networks],
+                severity=Severity.ERROR,
+            )
+
+
+def _addresses_covered(networks: list[Network]) -> int:
+    """How many addresses the networks (all of one IP version) cover, overlaps counted once."""
+    collapsed: Iterator[Network] = ipaddress.collapse_addresses(networks)  # type: ignore[type-var]
+    return sum(network.num_addresses for network in collapsed)
+
+
+def _size(addresses: int, version: int) -> str:
+    """A count of addresses a person can read: IPv6 in /48s, whose own count has 25 digits."""
+    if version == 4:
+        return f"{addresses:,} addresses"
+    return f"{addresses / 2**80:,.0f} /48s"
