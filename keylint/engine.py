@@ -371,7 +371,7 @@ def _report_key(
             report.status = "unchecked"
             report.error = str(entry.get("error") or "Binance could not be read for this key")
         else:
-            state = live_key(entry)
+            state = live_key(entry, seen_at=getattr(live, "fetched_at", None))
             ran += _live_rules()
             report.unverifiable = list(state.unverifiable)
     findings = run_key_rules(key, ran, now, state)

@@ -6,7 +6,7 @@ Pure data: no HTTP here, so `check --state FILE` never imports the client.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from keylint.policy.permissions import BINANCE_FIELD, CANONICAL
@@ -43,9 +43,19 @@ class LiveKey:
         return self.status == "ok"
 
 
-def live_key(entry: dict[str, Any]) -> LiveKey:
+# Binance opened in July 2017: an earlier createTime is no time Binance gave. A later one
+# than the state was read at is none either (a little slack for clocks).
+_FIRST_KEY = datetime(2017, 7, 1, tzinfo=UTC)
+_CLOCK_SLACK = timedelta(minutes=5)
+
+
+def live_key(entry: dict[str, Any], *, seen_at: datetime | None = None) -> LiveKey:
     """Build the rules' view of a state-file entry; the own-credential answer wins over the
-    master's listing where both show a field."""
+    master's listing where both show a field. `seen_at` is when the state was read: a key
+    cannot have been created after it.
+
+    `unverifiable` is recomputed from what the entry holds, never taken from it: a state file
+    that claims less is unverifiable than it shows would make rules pass unseen."""
     # The state file schema guarantees these shapes, but a live source is built in code: a
     # wrong type degrades to "not shown" rather than crashing the whole run.
     status = entry.get("status", "error")
@@ -74,18 +84,44 @@ def live_key(entry: dict[str, Any]) -> LiveKey:
             and value is True
         )
     )
+    ip_restrict = _ip_restrict(restrictions, entry.get("ip_restriction"))
+    ip_list = _strings(entry.get("ip_list"))
+    created = _millis(restrictions.get("createTime"))
+    if created is not None and not (
+        _FIRST_KEY <= created <= (seen_at or datetime.now(UTC)) + _CLOCK_SLACK
+    ):
+        created = None  # a time Binance cannot have given: the age is unknown, not young
     return LiveKey(
         status=status,
         permissions=permissions,
         unknown_enabled=unknown,
-        ip_restrict=_ip_restrict(restrictions, entry.get("ip_restriction")),
-        ip_list=_strings(entry.get("ip_list")),
-        created=_millis(restrictions.get("createTime")),
+        ip_restrict=ip_restrict,
+        ip_list=ip_list,
+        created=created,
         trading_expires=_millis(restrictions.get("tradingAuthorityExpirationTime")),
-        unverifiable=_strings(entry.get("unverifiable")) or (),
+        unverifiable=_unseen(permissions, ip_restrict, ip_list, created),
         api_name=_text(listing.get("apiName")),
         api_key_prefix=_text(listing.get("apikey")),
     )
+
+
+def _unseen(
+    permissions: dict[str, bool],
+    ip_restrict: bool | None,
+    ip_list: tuple[str, ...] | None,
+    created: datetime | None,
+) -> tuple[str, ...]:
+    """The policy fields no source showed (`permissions.<name>`, `ip_restrict`, `ips`,
+    `max_age`): the rules that read them stayed silent, and the report says so."""
+    missing = [f"permissions.{name}" for name in BINANCE_FIELD if name not in permissions]
+    if ip_restrict is None:
+        missing.append("ip_restrict")
+    # With IP restriction off Binance ignores any list, so there is nothing to verify.
+    if ip_list is None and ip_restrict is not False:
+        missing.append("ips")
+    if created is None:
+        missing.append("max_age")
+    return tuple(missing)
 
 
 def _dict(value: Any) -> dict[str, Any]:

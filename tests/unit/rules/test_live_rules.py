@@ -109,9 +109,15 @@ def test_a_key_missing_from_the_state_file_is_unchecked(tmp_path: Path) -> None:
     assert "keylint fetch" in (result.keys[0].error or "")
 
 
+def every_permission(**enabled: bool) -> dict[str, bool]:
+    """An apiRestrictions answer shows every permission field (binance-api.md)."""
+    from keylint.policy.permissions import BINANCE_FIELD
+
+    return {**dict.fromkeys(BINANCE_FIELD.values(), False), **enabled}
+
+
 def test_status_and_unverifiable_fields(tmp_path: Path) -> None:
-    live = entry(enableWithdrawals=True)
-    live["unverifiable"] = ["ips"]
+    live = entry(**every_permission(enableReading=True, enableWithdrawals=True), ip_list=None)
     result = check_files(tmp_path, {"p.yaml": POLICY}, State(keys={"bot": live}))
     assert (result.keys[0].status, result.keys[0].unverifiable) == ("drift", ["ips"])
     clean = check_files(tmp_path, {"p.yaml": POLICY}, State(keys={"bot": entry()}))
@@ -170,3 +176,26 @@ def test_hints_name_the_exact_api_call_for_sub_account_keys(tmp_path: Path) -> N
 def test_created_time_far_in_the_future_does_not_crash(tmp_path: Path) -> None:
     far = int(datetime(9999, 1, 1, tzinfo=UTC).timestamp() * 1000) * 1000
     assert check(tmp_path, POLICY, entry(createTime=far)) == []
+
+
+@pytest.mark.parametrize(
+    "create_time",
+    [0, None, "yesterday", ms(-3), 1_000],
+    ids=["zero", "missing", "not-a-number", "in-the-future", "1970"],
+)
+def test_an_age_binance_cannot_have_given_is_unverifiable_not_young(
+    tmp_path: Path, create_time: Any
+) -> None:
+    """A state file (or a hostile one) claiming nothing is unverifiable does not make an
+    impossible createTime pass the age rules as a young key."""
+    live = entry(**every_permission(enableReading=True, enableSpotAndMarginTrading=True))
+    if create_time is None:
+        del live["restrictions"]["createTime"]
+    else:
+        live["restrictions"]["createTime"] = create_time
+    live["unverifiable"] = []  # what the file claims is not what keylint believes
+    state = State(keys={"bot": live})
+    state.fetched_at = NOW  # type: ignore[attr-defined]
+    result = check_files(tmp_path, {"p.yaml": POLICY}, state)
+    assert result.keys[0].unverifiable == ["max_age"]
+    assert [f.rule for f in result.findings] == []
