@@ -493,6 +493,17 @@ def comment(
             "instead of deleting it.",
         ),
     ] = False,
+    author: Annotated[
+        str | None,
+        typer.Option(
+            "--author",
+            metavar="LOGIN",
+            show_default=False,
+            help="The account the token posts as; only its comments (or issues) are "
+            "keylint's. Default: the token's user (GET /user), or github-actions[bot] for "
+            "a workflow's GITHUB_TOKEN.",
+        ),
+    ] = None,
     fail_on: FailOnOpt = FailOn.error,
     now: NowOpt = None,
     base_url: BaseUrlOpt = "https://api.binance.com",
@@ -502,8 +513,9 @@ def comment(
     """Post the Markdown report as the one keylint comment of a pull request.
 
     Runs `check` (or, with --validate, `validate`), prints the Markdown report, then creates
-    or updates the comment that carries it, found again by its hidden marker, and deletes it
-    once there are no findings. The token comes only from $GITHUB_TOKEN. Exit codes are the
+    or updates the comment that carries it, found again by its hidden marker and its author
+    (the token's account: others' comments are never changed), and deletes it once there are
+    no findings. The token comes only from $GITHUB_TOKEN. Exit codes are the
     check's (0, 1, 3), also when GitHub refuses the comment (a fork's read-only token: one
     line on stderr says so); 2 usage error.
     """
@@ -514,7 +526,7 @@ def comment(
         from keylint.reporters.markdown import render
 
         target = github.resolve_target(
-            repo=repo, pr=pr, api_url=api_url, issue=issue, env=os.environ
+            repo=repo, pr=pr, api_url=api_url, issue=issue, env=os.environ, author=author
         )
         targets = paths or ["policies"]
         clock, threshold = parse_now(now), severity_threshold(fail_on)
@@ -535,6 +547,8 @@ def comment(
         sys.stdout.flush()
         outcome = github.publish(target, body, clean=github.is_clean(result), keep_clean=keep_clean)
         typer.echo(f"keylint: {'' if outcome.ok else 'error: '}{outcome.message}", err=True)
+        for note in outcome.notes:
+            typer.echo(f"keylint: {note}", err=True)
         return result.exit_code
 
     raise typer.Exit(guarded(run))

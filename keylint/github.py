@@ -1,9 +1,9 @@
 """`keylint comment`: the Markdown report as ONE pull-request comment or ONE drift issue.
 
 The core does no I/O: where to post (flags, then the Actions environment and event file), how
-to page (Link headers), which comment or issue is ours (the marker), what to send (create,
-update, delete, close) and how to explain a refusal in one line. `GitHub` is the thin httpx
-adapter that sends it, and `publish` runs the two in order.
+to page (Link headers), which comment or issue is ours (the marker, written by the token's own
+account), what to send (create, update, delete, close) and how to explain a refusal in one
+line. `GitHub` is the thin httpx adapter that sends it, and `publish` runs the two in order.
 """
 
 from __future__ import annotations
@@ -37,8 +37,18 @@ FORK_HINT = (
     "`permissions: pull-requests: write`"
 )
 ISSUE_HINT = "grant the job `permissions: issues: write`"
+# Whom a workflow's GITHUB_TOKEN posts as. That token is an installation token, and GitHub
+# refuses it `GET /user` (403 "Resource not accessible by integration") and `GET /app` (which
+# takes the app's JWT), so in Actions this login is the only answer there is. Logins ending in
+# `[bot]` belong to GitHub Apps: no person can register one to pass as keylint.
+ACTIONS_BOT = "github-actions[bot]"
+AUTHOR_HINT = (
+    "pass --author LOGIN, the account the token posts as (a GitHub App posts as APP-SLUG[bot])"
+)
 
 _REPO = re.compile(r"[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+")
+# A GitHub login: letters, digits and hyphens, and an app's `[bot]` suffix.
+_LOGIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?")
 _LINK = re.compile(r"<([^>]*)>((?:\s*;\s*[^;,]*)*)")
 
 Json = dict[str, Any]
@@ -52,6 +62,8 @@ class Target:
     repo: str  # OWNER/NAME
     number: int | None  # the pull request; None for the drift issue (--issue)
     token: str = field(repr=False)
+    author: str | None = None  # --author: whose comments are keylint's; None: ask GitHub
+    actions: bool = False  # running in GitHub Actions (GITHUB_ACTIONS=true)
 
     @property
     def where(self) -> str:
@@ -65,6 +77,7 @@ def resolve_target(
     api_url: str | None,
     issue: bool,
     env: Mapping[str, str],
+    author: str | None = None,
 ) -> Target:
     """Flags first, then the standard Actions variables; a missing piece is a UsageError."""
     repo = repo or env.get("GITHUB_REPOSITORY") or None
@@ -88,7 +101,16 @@ def resolve_target(
             "GITHUB_TOKEN is not set: keylint reads the GitHub token only from the environment "
             "(in a workflow: `env: GITHUB_TOKEN: ${{ secrets.GITHUB_TOKEN }}`)"
         )
-    return Target(api_url=api, repo=repo, number=number, token=token)
+    if author is not None and not _LOGIN.fullmatch(author):
+        raise UsageError(f"--author {author!r} is not a GitHub login (e.g. octocat, my-app[bot])")
+    return Target(
+        api_url=api,
+        repo=repo,
+        number=number,
+        token=token,
+        author=author,
+        actions=env.get("GITHUB_ACTIONS") == "true",
+    )
 
 
 def check_api_url(url: str, source: str) -> str:
@@ -185,14 +207,60 @@ def is_ours(item: Mapping[str, Any]) -> bool:
     return isinstance(body, str) and body.lstrip().startswith(MARKER)
 
 
-def find_ours(items: Iterable[Json], *, issues: bool = False) -> Json | None:
-    """The first comment (or, with `issues`, issue that is not a pull request) keylint wrote."""
+def author_of(item: Mapping[str, Any]) -> str | None:
+    """The login of a comment's or issue's author, as GitHub lists it."""
+    user = item.get("user")
+    login = user.get("login") if isinstance(user, dict) else None
+    return login if isinstance(login, str) else None
+
+
+def same_login(a: str | None, b: str) -> bool:
+    # GitHub logins are case-insensitive.
+    return a is not None and a.casefold() == b.casefold()
+
+
+@dataclass(frozen=True)
+class Found:
+    """keylint's own comment or issue (None if there is none yet), and the logins of the
+    others that carry the marker: anyone can write it, so those are left alone."""
+
+    mine: Json | None
+    others: list[str] = field(default_factory=list)
+
+
+def find_ours(items: Iterable[Json], author: str, *, issues: bool = False) -> Found:
+    """The first comment (or, with `issues`, issue that is not a pull request) that carries the
+    marker and was written by `author`, the account the token posts as."""
+    others: list[str] = []
     for item in items:
         if issues and "pull_request" in item:
             continue
-        if is_ours(item):
-            return item
-    return None
+        if not is_ours(item):
+            continue
+        login = author_of(item)
+        if same_login(login, author):
+            return Found(item, others)
+        others.append(login or "(unknown)")
+    return Found(None, others)
+
+
+def others_note(found: Found, *, issues: bool) -> str | None:
+    """One line naming the marked comments (or issues) keylint left alone, if any."""
+    if not found.others:
+        return None
+    count = len(found.others)
+    what = ("issue" if issues else "comment") + ("" if count == 1 else "s")
+    logins = ", ".join(sorted({show_login(login) for login in found.others}))
+    return (
+        f"left alone {count} {what} that start{'s' if count == 1 else ''} with keylint's marker "
+        f"but {'was' if count == 1 else 'were'} written by {logins}, not the token's account"
+    )
+
+
+def show_login(login: str) -> str:
+    """A login from GitHub as printed: one with a control or non-ASCII character is shown
+    escaped, so a hostile answer cannot drive the terminal or the Actions log."""
+    return login if login.isascii() and login.isprintable() else ascii(login)
 
 
 def is_clean(result: Result) -> bool:
@@ -404,10 +472,34 @@ def _json(response: httpx.Response) -> Any:
 
 @dataclass(frozen=True)
 class Outcome:
-    """What `publish` did, as one line for stderr; `ok` is False when GitHub refused."""
+    """What `publish` did, as one line for stderr; `ok` is False when GitHub refused. `notes`
+    are further lines worth knowing (comments left alone, an author to pass next time)."""
 
     ok: bool
     message: str
+    notes: tuple[str, ...] = ()
+
+
+def whoami(gh: GitHub, target: Target) -> str:
+    """The login whose comments are keylint's: --author, else the token's user (`GET /user`),
+    else, for a workflow's installation token that GitHub refuses `/user`, ACTIONS_BOT."""
+    if target.author is not None:
+        return target.author
+    try:
+        user = _json(gh.send(Call("GET", "/user")))
+    except GitHubError as exc:
+        if exc.status != 403 or exc.rate_limited:
+            raise
+        if target.actions:
+            return ACTIONS_BOT
+        raise GitHubError(
+            f"GitHub does not say whom this token posts as (GET /user: {exc.status}: "
+            f"{exc.message}), so keylint cannot tell its comments from others': {AUTHOR_HINT}"
+        ) from None
+    login = user.get("login") if isinstance(user, dict) else None
+    if not isinstance(login, str) or not login:
+        raise GitHubError(f"GitHub answered GET /user with no login: {AUTHOR_HINT}")
+    return login
 
 
 def publish(
@@ -419,19 +511,38 @@ def publish(
     transport: httpx.BaseTransport | None = None,
 ) -> Outcome:
     """Bring the pull request's comment (or the drift issue) in line with the report."""
+    issues = target.number is None
+    notes: list[str] = []
     try:
         with GitHub(api_url=target.api_url, token=target.token, transport=transport) as gh:
-            if target.number is None:
-                existing = find_ours(gh.items(issues_path(target), {"state": "open"}), issues=True)
-                plan = plan_issue(target, existing, body, clean=clean)
+            author = whoami(gh, target)
+            if issues:
+                listing = gh.items(issues_path(target), {"state": "open"})
+                found = find_ours(listing, author, issues=True)
+                plan = plan_issue(target, found.mine, body, clean=clean)
             else:
-                existing = find_ours(gh.items(comments_path(target), {}))
-                plan = plan_comment(target, existing, body, clean=clean, keep_clean=keep_clean)
-            url = str((existing or {}).get("html_url") or "")
+                found = find_ours(gh.items(comments_path(target), {}), author)
+                plan = plan_comment(target, found.mine, body, clean=clean, keep_clean=keep_clean)
+            if note := others_note(found, issues=issues):
+                notes.append(note)
+            url = str((found.mine or {}).get("html_url") or "")
             for call in plan.calls:
                 answer = _json(gh.send(call))
                 if isinstance(answer, dict) and answer.get("html_url"):
                     url = str(answer["html_url"])
+                if found.mine is None and isinstance(answer, dict):
+                    # Posted under another name than the one looked for (an app's token in
+                    # Actions): the next run would not find it and would post a second one.
+                    posted_as = author_of(answer)
+                    if posted_as is not None and not same_login(posted_as, author):
+                        notes.append(
+                            f"the report was posted as {show_login(posted_as)}, not {author}: "
+                            f"pass --author {show_login(posted_as)} so the next run updates it"
+                        )
     except GitHubError as exc:
-        return Outcome(False, f"cannot post the report to {target.where}: {explain(exc, target)}")
-    return Outcome(True, plan.message.replace("{url}", url or target.where))
+        return Outcome(
+            False,
+            f"cannot post the report to {target.where}: {explain(exc, target)}",
+            tuple(notes),
+        )
+    return Outcome(True, plan.message.replace("{url}", url or target.where), tuple(notes))

@@ -152,6 +152,11 @@ class Result:
         return [f for f in self.findings if not f.waived and f.severity.rank >= threshold]
 
     @property
+    def failing_count(self) -> int:
+        """How many findings fail the run; also known for a streamed run, once it is read."""
+        return self._tally().failing(self.fail_on)
+
+    @property
     def exit_code(self) -> int:
         if self.interrupted:
             return EXIT_INTERRUPTED

@@ -443,7 +443,9 @@ class _PolicyReader:
                     index,
                     (*path, i),
                     str(exc),
-                    "Write a single IPv4/IPv6 address "
+                    f"Write {exc.fix}: addresses are written as Binance lists them."
+                    if exc.fix
+                    else "Write a single IPv4/IPv6 address "
                     "(203.0.113.10) or a range by its network address (198.51.100.0/28).",
                 )
         return tuple(ips)

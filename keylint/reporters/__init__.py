@@ -59,6 +59,9 @@ def verdict(result: Result) -> str:
     scope = f"{_plural(summary['keys'], 'key')} in {_plural(summary['files'], 'file')}"
     if summary["unchecked"]:
         scope += f", {summary['unchecked']} unchecked"
+    if result.interrupted:
+        # Said first: "no findings" of a run stopped half-way must not read as a clean bill.
+        return f"interrupted before every key was read; so far {found} in {scope}"
     return f"{found} in {scope}"
 
 

@@ -23,8 +23,15 @@ def render(result: Result, **_: Any) -> str:
     # A comment is cut at MAX_CHARS and lists the clean keys last: it is built whole.
     reports = list(result.reports())
     counts = result.counts()
-    icon = "❌" if result.exit_code == 1 else ("⚠️" if result.exit_code == 3 else "✅")
     summary = result.summary
+    # ✅ only for a run that read every key and found nothing failing: an interrupted run
+    # (exit 130) or an unchecked key (exit 3) is a warning at best.
+    if result.failing_count:
+        icon = "❌"
+    elif result.interrupted or summary["unchecked"]:
+        icon = "⚠️"
+    else:
+        icon = "✅"
     out = [
         MARKER,
         f"### {icon} keylint {result.command}: {verdict(result)}",

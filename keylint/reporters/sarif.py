@@ -45,7 +45,7 @@ def _log(result: Result, unchecked: list[KeyReport], results: JsonArray) -> dict
                     }
                 },
                 "automationDetails": {"id": f"keylint/{result.command}/"},
-                "invocations": [_invocation(unchecked)],
+                "invocations": [_invocation(result, unchecked)],
                 "results": results,
                 "columnKind": "unicodeCodePoints",
             }
@@ -79,17 +79,32 @@ def _help_markdown(rule: Rule) -> str:
     return "\n\n".join(parts)
 
 
-def _invocation(unchecked: list[KeyReport]) -> dict[str, Any]:
-    invocation: dict[str, Any] = {"executionSuccessful": True}
-    if unchecked:
-        invocation["toolExecutionNotifications"] = [
+def _invocation(result: Result, unchecked: list[KeyReport]) -> dict[str, Any]:
+    # SARIF 2.1.0 §3.20.14: executionSuccessful is false when the tool did not run to
+    # completion. An unchecked key alone is not that (the run went on and checked the rest);
+    # an interrupted run is, and its log must not pass for a complete one.
+    invocation: dict[str, Any] = {"executionSuccessful": not result.interrupted}
+    notifications = [
+        {
+            "level": "warning",
+            "message": {"text": f"key {key.name!r} was not checked: {key.error}"},
+            "locations": [_location(key.file, key.line, 1)],
+        }
+        for key in unchecked
+    ]
+    if result.interrupted:
+        notifications.insert(
+            0,
             {
-                "level": "warning",
-                "message": {"text": f"key {key.name!r} was not checked: {key.error}"},
-                "locations": [_location(key.file, key.line, 1)],
-            }
-            for key in unchecked
-        ]
+                "level": "error",
+                "message": {
+                    "text": f"keylint {result.command} was interrupted before every key was "
+                    f"read: {len(unchecked)} of {result.summary['keys']} keys unchecked"
+                },
+            },
+        )
+    if notifications:
+        invocation["toolExecutionNotifications"] = notifications
     return invocation
 
 

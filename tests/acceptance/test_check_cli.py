@@ -113,3 +113,80 @@ def test_broken_state_file_is_a_usage_error(
 def test_missing_state_file_is_a_usage_error(keylint) -> None:
     run = keylint("check", "examples/policies", "--state", "no-such-state.json")
     assert run.exit_code == 2 and "no-such-state.json" in run.stderr
+
+
+# --- an interrupted run ------------------------------------------------------------------------
+
+# Two keys that match their live state; Ctrl-C comes after alpha was read and before bravo.
+INTERRUPTED_POLICY = """\
+version: 1
+keys:
+  - name: alpha
+    api_key_env: ALPHA_API_KEY
+    private_key_env: ALPHA_PEM
+    permissions: [reading]
+    ips: [203.0.113.10]
+    max_age: 90d
+  - name: bravo
+    api_key_env: BRAVO_API_KEY
+    private_key_env: BRAVO_PEM
+    permissions: [reading]
+    ips: [203.0.113.11]
+    max_age: 90d
+"""
+ALPHA_READ = {
+    "status": "ok",
+    "restrictions": {"ipRestrict": True, "createTime": 1793520000000, "enableReading": True},
+    "listing": None,
+    "ip_list": ["203.0.113.10"],
+}
+
+
+@pytest.fixture
+def interrupted_check(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> tuple[str, ...]:
+    """`check` arguments for a run whose live read is stopped by Ctrl-C half-way: what
+    `fetch_now` raises then (tests/hardening/test_interrupt.py sends the real signal)."""
+    from keylint import live
+    from keylint.binance.state import LiveState
+    from keylint.binance.state import parse_time as state_time
+
+    def read_live(*_: object, **__: object) -> LiveState:
+        keys = {"alpha": ALPHA_READ, "bravo": {"status": "error", "error": live.INTERRUPTED}}
+        raise live.Interrupted(LiveState(state_time(FIXED_NOW), keys, {}))
+
+    monkeypatch.setattr(live, "read_live", read_live)
+    monkeypatch.chdir(tmp_path)  # relative paths: the same report wherever the test runs
+    Path("policies").mkdir()
+    Path("policies/fleet.yaml").write_text(INTERRUPTED_POLICY)
+    return ("check", "policies", "--now", FIXED_NOW)
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif", "markdown", "github"])
+def test_interrupted_check_snapshot(keylint, snapshot, interrupted_check, fmt: str) -> None:
+    run = keylint(*interrupted_check, "--format", fmt)
+    assert run.exit_code == 130
+    assert run.stderr == "keylint: interrupted: the report shows the keys read so far\n"
+    assert run.stdout.replace(__version__, "<version>") == snapshot
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "github"])
+def test_an_interrupted_run_says_so_and_never_passes(keylint, interrupted_check, fmt) -> None:
+    out = keylint(*interrupted_check, "--format", fmt).stdout
+    verdict = "interrupted before every key was read; so far no findings in 2 keys in 1 file, "
+    assert verdict + "1 unchecked" in out
+    assert "✅" not in out and "✔ no findings" not in out
+    if fmt == "markdown":
+        assert out.splitlines()[1].startswith("### ⚠️ keylint check: interrupted")
+
+
+def test_an_interrupted_runs_sarif_is_not_a_successful_execution(keylint, interrupted_check):
+    log = json.loads(keylint(*interrupted_check, "--format", "sarif").stdout)
+    schema = json.loads((REPO / "tests" / "data" / "sarif-schema-2.1.0.json").read_text())
+    jsonschema.Draft7Validator(schema).validate(log)
+    [invocation] = log["runs"][0]["invocations"]
+    assert invocation["executionSuccessful"] is False
+    first, bravo = invocation["toolExecutionNotifications"]
+    assert first["level"] == "error" and "interrupted" in first["message"]["text"]
+    assert "1 of 2 keys unchecked" in first["message"]["text"]
+    assert "'bravo' was not checked: interrupted" in bravo["message"]["text"]
+    assert bravo["locations"][0]["physicalLocation"]["region"]["startLine"] == 9

@@ -169,3 +169,55 @@ def test_validate_does_not_import_the_http_stack() -> None:
         [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True
     ).stdout
     assert out.strip().splitlines()[-1] == "IMPORTED:", out
+
+
+def test_addresses_binance_never_shows_are_located_errors_with_the_fix(
+    keylint, tmp_path: Path
+) -> None:
+    (tmp_path / "egress.yaml").write_text(
+        "version: 1\n"
+        "keys:\n"
+        "  - name: mm-bot\n"
+        "    permissions: [reading]\n"
+        "    max_age: 90d\n"
+        "    ips:\n"
+        "      - 203.0.113.10\n"
+        "      - ::ffff:203.0.113.11\n"
+        "      - fe80::1%eth0\n"
+        "      - '::ffff:198.51.100.0/120'\n"
+    )
+    run = keylint("validate", str(tmp_path), "--format", "json", "--now", FIXED_NOW)
+    assert run.exit_code == 1 and run.stderr == ""
+    found = [
+        (f["line"], f["column"], f["rule"], f["message"], f["remediation"])
+        for f in json.loads(run.stdout)["findings"]
+        if f["rule"] != "KL306"
+    ]
+    assert found == [
+        (
+            8,
+            9,
+            "KL002",
+            "keys[0].ips[1]: '::ffff:203.0.113.11' is an IPv4-mapped IPv6 address, which "
+            "Binance never shows: write 203.0.113.11",
+            "Write 203.0.113.11: addresses are written as Binance lists them.",
+        ),
+        (
+            9,
+            9,
+            "KL002",
+            "keys[0].ips[2]: 'fe80::1%eth0' has an IPv6 zone id, which Binance never shows: "
+            "write fe80::1",
+            "Write fe80::1: addresses are written as Binance lists them.",
+        ),
+        (
+            10,
+            9,
+            "KL002",
+            "keys[0].ips[3]: '::ffff:198.51.100.0/120' is an IPv4-mapped IPv6 address, which "
+            "Binance never shows: write 198.51.100.0/24",
+            "Write 198.51.100.0/24: addresses are written as Binance lists them.",
+        ),
+    ]
+    text = keylint("validate", str(tmp_path), "--now", FIXED_NOW).stdout
+    assert "8:9  error    KL002 schema-violation" in text

@@ -2,7 +2,11 @@
 
 Issue comments (list, create, update, delete) and issues (list open, create, update), paged
 with Link headers at a small page size, behind a Bearer-token check; `deny_writes` answers
-every write the way GitHub answers a fork's read-only token.
+every write the way GitHub answers a fork's read-only token. Every comment and issue records
+its author, as GitHub lists it (`user.login`, `user.type`): the token's account writes what
+keylint creates. `GET /user` names that account for a personal token, and answers 403 for a
+workflow's installation token (`installation=True`), whose writes GitHub attributes to
+`github-actions[bot]` (or to `app_login`, for another app's installation token).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 TOKEN = "ghs_fakeTokenForLoopbackTests0123456789"
+USER_DOCS = "https://docs.github.com/rest/users/users#get-the-authenticated-user"
 READ_ONLY = {
     "message": "Resource not accessible by integration",
     "documentation_url": "https://docs.github.com/rest/issues/comments#create-an-issue-comment",
@@ -40,6 +45,9 @@ class FakeGitHub:
     page_size: int = 2  # forced small, whatever per_page asks, so pagination is exercised
     token: str = TOKEN
     deny_writes: bool = False
+    login: str = "keylint-bot"  # the user a personal token belongs to
+    installation: bool = False  # an installation token: GET /user is refused
+    app_login: str = "github-actions[bot]"  # whom an installation token's writes are by
     comments: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     issues: list[dict[str, Any]] = field(default_factory=list)
     seen: list[Seen] = field(default_factory=list)
@@ -73,24 +81,32 @@ class FakeGitHub:
         self._next_id += 1
         return self._next_id
 
+    @property
+    def token_author(self) -> str:
+        """Whom GitHub names as the author of what this token writes."""
+        return self.app_login if self.installation else self.login
+
     def add_comment(self, number: int, body: str, login: str = "someone") -> dict[str, Any]:
-        """A comment somebody else wrote."""
+        """A comment written by `login` (somebody else, unless it is the token's author)."""
         comment_id = self.new_id()
         comment = {
             "id": comment_id,
             "body": body,
-            "user": {"login": login, "type": "User"},
+            "user": _user(login),
             "html_url": f"https://github.example/o/r/pull/{number}#issuecomment-{comment_id}",
         }
         self.comments.setdefault(number, []).append(comment)
         return comment
 
-    def add_issue(self, body: str, *, pull_request: bool = False, title: str = "x") -> None:
+    def add_issue(
+        self, body: str, *, pull_request: bool = False, title: str = "x", login: str = "someone"
+    ) -> dict[str, Any]:
         number = len(self.issues) + 1
         issue: dict[str, Any] = {
             "number": number,
             "title": title,
             "body": body,
+            "user": _user(login),
             "state": "open",
             "html_url": f"https://github.example/o/r/issues/{number}",
             "comments": [],
@@ -98,9 +114,15 @@ class FakeGitHub:
         if pull_request:
             issue["pull_request"] = {"url": f"https://github.example/o/r/pull/{number}"}
         self.issues.append(issue)
+        return issue
 
     def writes(self) -> list[tuple[str, str]]:
         return [(s.method, s.path) for s in self.seen if s.method != "GET"]
+
+
+def _user(login: str) -> dict[str, str]:
+    # Only GitHub Apps have logins ending in [bot]; GitHub lists them as type Bot.
+    return {"login": login, "type": "Bot" if login.endswith("[bot]") else "User"}
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -134,6 +156,10 @@ class _Handler(BaseHTTPRequestHandler):
             )
             if self.headers.get("Authorization") != f"Bearer {fake.token}":
                 return self._send(401, {"message": "Bad credentials"})
+            if parts.path == fake.prefix + "/user" and method == "GET":
+                if fake.installation:  # GitHub's answer to an installation token
+                    return self._send(403, {**READ_ONLY, "documentation_url": USER_DOCS})
+                return self._send(200, {"id": 1, **_user(fake.login)})
             if not parts.path.startswith(fake.prefix + "/repos/o/r/"):
                 return self._send(404, {"message": "Not Found"})
             if method != "GET" and fake.deny_writes:
@@ -152,7 +178,7 @@ class _Handler(BaseHTTPRequestHandler):
                 if issue is not None:  # a comment on an issue keylint opened
                     issue["comments"].append(body["body"])
                     return self._send(201, {"id": fake.new_id(), "html_url": "c"})
-                comment = fake.add_comment(number, body["body"], login="github-actions[bot]")
+                comment = fake.add_comment(number, body["body"], login=fake.token_author)
                 return self._send(201, comment)
         if m := re.fullmatch(r"/issues/comments/(\d+)", route):
             found = [(n, c) for n, cs in fake.comments.items() for c in cs if c["id"] == int(m[1])]
@@ -170,8 +196,8 @@ class _Handler(BaseHTTPRequestHandler):
                 state = query.get("state", ["open"])[0]
                 return self._page([i for i in fake.issues if i["state"] == state], query)
             if method == "POST":
-                fake.add_issue(body["body"], title=body["title"])
-                return self._send(201, fake.issues[-1])
+                issue = fake.add_issue(body["body"], title=body["title"], login=fake.token_author)
+                return self._send(201, issue)
         if (m := re.fullmatch(r"/issues/(\d+)", route)) and method == "PATCH":
             issue = fake.issues[int(m[1]) - 1]
             issue.update(body)

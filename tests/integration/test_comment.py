@@ -47,6 +47,7 @@ CLEAN_STATE = {
     "sub_accounts": {},
 }
 GITHUB_ENV = (
+    "GITHUB_ACTIONS",
     "GITHUB_TOKEN",
     "GITHUB_REPOSITORY",
     "GITHUB_EVENT_PATH",
@@ -118,9 +119,10 @@ def test_creates_one_comment_then_updates_it_in_place(post: Post, gh: FakeGitHub
     [mine] = ours(gh)
     assert gh.comments[7].index(mine) == 5  # page 3
     assert mine["body"] == first.stdout
-    listed_pages = [s.query.get("page", ["1"])[0] for s in gh.seen if s.method == "GET"]
-    assert listed_pages == ["1", "2", "3"]
-    assert gh.seen[0].query["per_page"] == ["100"]
+    listings = [s for s in gh.seen if s.path == "/repos/o/r/issues/7/comments"]
+    assert [s.query.get("page", ["1"])[0] for s in listings if s.method == "GET"] == ["1", "2", "3"]
+    assert listings[0].query["per_page"] == ["100"]
+    assert gh.seen[0].path == "/user"  # whose comment is ours: asked first
 
     second = post(*DEMO, *PR)
     assert second.exit_code == 1
@@ -294,3 +296,120 @@ def test_missing_pieces_are_usage_errors(
     assert line.startswith("keylint: error: ") and says in line
     assert done.stdout == ""  # nothing was checked
     assert gh.seen == []
+
+
+# --- whose comment is ours ---------------------------------------------------------------------
+
+HOSTILE = MARKER + "\n### ✅ keylint check: no findings\nAll clear, merge away."
+TOKENS = {
+    # a personal token: GET /user names its account
+    "personal": ({}, {}),
+    # a workflow's GITHUB_TOKEN: GET /user is refused, its comments are github-actions[bot]'s
+    "actions": ({"installation": True}, {"GITHUB_ACTIONS": "true"}),
+}
+
+
+@pytest.mark.parametrize("token", list(TOKENS))
+def test_a_marked_comment_by_someone_else_is_neither_updated_nor_deleted(
+    keylint: Any, clean: tuple[str, ...], token: str
+) -> None:
+    fake_kind, env = TOKENS[token]
+    with FakeGitHub(**fake_kind) as gh:
+
+        def post(*args: str) -> Any:
+            done = keylint(
+                "comment", *args, *PR, "--api-url", gh.url, env={"GITHUB_TOKEN": TOKEN, **env}
+            )
+            assert TOKEN not in done.stdout + done.stderr
+            assert "Traceback" not in done.stderr
+            return done
+
+        hostile = gh.add_comment(7, HOSTILE, login="mallory")
+        left_alone = (
+            "keylint: left alone 1 comment that starts with keylint's marker but was written "
+            "by mallory, not the token's account"
+        )
+
+        first = post(*FLEET)
+        assert first.exit_code == 1
+        assert first.stderr.startswith("keylint: commented ")
+        assert first.stderr.splitlines()[1:] == [left_alone]
+        hostile_now, mine = gh.comments[7]
+        assert hostile_now == hostile  # body, author, id: untouched
+        assert mine["user"]["login"] == gh.token_author
+        assert mine["body"] == first.stdout
+
+        second = post(*DEMO)
+        assert "updated the comment" in second.stderr
+        assert gh.comments[7] == [hostile, {**mine, "body": second.stdout}]
+
+        gone = post(*clean)
+        assert gone.exit_code == 0
+        assert "deleted the comment" in gone.stderr
+        assert gh.comments[7] == [hostile]
+
+        # Only the hostile comment is left: it is not taken for the report, not deleted.
+        again = post(*clean)
+        assert "nothing to post" in again.stderr
+        assert left_alone in again.stderr.splitlines()
+        kept = post(*clean, "--keep-clean")
+        assert "nothing to post" in kept.stderr
+        assert gh.comments[7] == [hostile]
+        assert [w for w in gh.writes() if "/comments/" in w[1]] == [
+            ("PATCH", f"/repos/o/r/issues/comments/{mine['id']}"),
+            ("DELETE", f"/repos/o/r/issues/comments/{mine['id']}"),
+        ]
+
+
+def test_a_marked_issue_by_someone_else_is_neither_updated_nor_closed(
+    post: Post, gh: FakeGitHub, clean: tuple[str, ...]
+) -> None:
+    hostile = dict(gh.add_issue(HOSTILE, title="keylint: drift detected", login="mallory"))
+
+    opened = post(*FLEET, "--repo", "o/r", "--issue")
+    assert "opened the drift issue https://github.example/o/r/issues/2" in opened.stderr
+    assert "left alone 1 issue that starts with keylint's marker" in opened.stderr
+    assert gh.issues[1]["user"]["login"] == gh.login
+
+    closed = post(*clean, "--repo", "o/r", "--issue")
+    assert "closed the drift issue https://github.example/o/r/issues/2" in closed.stderr
+    assert gh.issues[1]["state"] == "closed"
+    assert gh.issues[0] == hostile  # still open, body unchanged, no closing note
+    assert all("/issues/1" not in path for _, path in gh.writes())
+
+
+def test_an_installation_token_outside_actions_posts_nothing_and_asks_for_author(
+    keylint: Any,
+) -> None:
+    with FakeGitHub(installation=True) as gh:
+        gh.add_comment(7, MARKER + "\nold report", login="github-actions[bot]")
+        done = keylint("comment", *FLEET, *PR, "--api-url", gh.url, env={"GITHUB_TOKEN": TOKEN})
+        assert done.exit_code == 1  # the check's
+        [line] = done.stderr.splitlines()
+        assert line.startswith("keylint: error: cannot post the report to o/r#7: ")
+        assert "GET /user: 403: Resource not accessible by integration" in line
+        assert "pass --author LOGIN" in line
+        assert gh.writes() == []
+
+        # Told whom the token posts as, it finds and updates that comment.
+        told = keylint(
+            "comment", *FLEET, *PR, "--api-url", gh.url, "--author", "github-actions[bot]",
+            env={"GITHUB_TOKEN": TOKEN},
+        )  # fmt: skip
+        assert "updated the comment" in told.stderr
+        assert [s.path for s in gh.seen].count("/user") == 1  # --author: not asked again
+
+
+def test_an_apps_token_in_actions_is_told_which_author_to_pass(keylint: Any) -> None:
+    env = {"GITHUB_TOKEN": TOKEN, "GITHUB_ACTIONS": "true"}
+    with FakeGitHub(installation=True, app_login="keylint-app[bot]") as gh:
+        first = keylint("comment", *FLEET, *PR, "--api-url", gh.url, env=env)
+        assert first.stderr.splitlines()[1:] == [
+            "keylint: the report was posted as keylint-app[bot], not github-actions[bot]: "
+            "pass --author keylint-app[bot] so the next run updates it"
+        ]
+        second = keylint(
+            "comment", *DEMO, *PR, "--api-url", gh.url, "--author", "keylint-app[bot]", env=env
+        )
+        assert "updated the comment" in second.stderr
+        assert len(gh.comments[7]) == 1

@@ -3,6 +3,7 @@ error lines; the adapter through httpx.MockTransport."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -54,6 +55,17 @@ def test_defaults_to_github_com_and_issue_needs_no_pull_request() -> None:
     target = resolve({"GITHUB_REPOSITORY": "o/r"}, issue=True)
     assert target == Target(API, "o/r", None, TOKEN)
     assert target.where == "o/r"
+
+
+def test_author_and_actions_come_from_the_flag_and_the_env() -> None:
+    target = resolve({"GITHUB_ACTIONS": "true"}, repo="o/r", pr=7, author="my-app[bot]")
+    assert (target.author, target.actions) == ("my-app[bot]", True)
+    assert (resolve({}, repo="o/r", pr=7).author, resolve({}, repo="o/r", pr=7).actions) == (
+        None,
+        False,
+    )
+    with pytest.raises(UsageError, match="is not a GitHub login"):
+        resolve({}, repo="o/r", pr=7, author="bad login\x1b")
 
 
 def test_the_token_is_not_in_the_targets_repr() -> None:
@@ -144,23 +156,64 @@ def test_next_page_must_stay_under_the_api_address() -> None:
 # --- which comment is ours ---------------------------------------------------------------------
 
 
+BOT = "keylint-bot"
+
+
+def by(login: str, **item: Any) -> dict[str, Any]:
+    return {**item, "user": {"login": login, "type": "User"}}
+
+
 def test_find_ours_takes_the_first_body_that_starts_with_the_marker() -> None:
     items: list[dict[str, Any]] = [
-        {"id": 1, "body": "LGTM"},
-        {"id": 2, "body": f"> {MARKER}\n> quoted"},
-        {"id": 3, "body": f"see `{MARKER}`"},
-        {"id": 4, "body": None},
-        {"id": 5, "body": f"\n{MARKER}\nreport"},
-        {"id": 6, "body": REPORT},
+        by(BOT, id=1, body="LGTM"),
+        by(BOT, id=2, body=f"> {MARKER}\n> quoted"),
+        by(BOT, id=3, body=f"see `{MARKER}`"),
+        by(BOT, id=4, body=None),
+        by(BOT, id=5, body=f"\n{MARKER}\nreport"),
+        by(BOT, id=6, body=REPORT),
     ]
-    assert github.find_ours(items) == items[4]
-    assert github.find_ours(items[:4]) is None
+    assert github.find_ours(items, BOT) == github.Found(items[4])
+    assert github.find_ours(items[:4], BOT) == github.Found(None)
 
 
 def test_find_ours_skips_pull_requests_among_issues() -> None:
-    items = [{"number": 1, "body": REPORT, "pull_request": {}}, {"number": 2, "body": REPORT}]
-    assert github.find_ours(items, issues=True) == items[1]
-    assert github.find_ours(items) == items[0]
+    items = [by(BOT, number=1, body=REPORT, pull_request={}), by(BOT, number=2, body=REPORT)]
+    assert github.find_ours(items, BOT, issues=True).mine == items[1]
+    assert github.find_ours(items, BOT).mine == items[0]
+
+
+@pytest.mark.parametrize(
+    ("authors", "author", "mine", "others"),
+    [
+        (["mallory", BOT], BOT, 1, ["mallory"]),  # a marked comment by someone else: not ours
+        (["mallory"], BOT, None, ["mallory"]),
+        (["Keylint-Bot"], BOT, 0, []),  # logins are case-insensitive
+        (["github-actions[bot]", "mallory"], "github-actions[bot]", 0, []),  # stops at ours
+        ([None], BOT, None, ["(unknown)"]),  # no author listed: never ours
+        (["keylint-bot-evil", "keylint"], BOT, None, ["keylint-bot-evil", "keylint"]),
+    ],
+)
+def test_find_ours_takes_only_the_authors_marked_item(
+    authors: list[str | None], author: str, mine: int | None, others: list[str]
+) -> None:
+    items: list[dict[str, Any]] = [
+        {"id": i, "body": REPORT} if login is None else by(login, id=i, body=REPORT)
+        for i, login in enumerate(authors)
+    ]
+    found = github.find_ours(items, author)
+    assert found.mine == (None if mine is None else items[mine])
+    assert found.others == others
+
+
+def test_others_note_names_the_authors_left_alone() -> None:
+    assert github.others_note(github.Found(None), issues=False) is None
+    one = github.others_note(github.Found(None, ["mallory"]), issues=False)
+    assert one == (
+        "left alone 1 comment that starts with keylint's marker but was written by mallory, "
+        "not the token's account"
+    )
+    two = github.others_note(github.Found(None, ["m\x1b[2J", "eve"]), issues=True)
+    assert two is not None and "2 issues" in two and "\x1b" not in two
 
 
 def _result(*findings: Finding, status: str = "ok") -> Result:
@@ -303,7 +356,7 @@ def test_requests_carry_the_headers_and_join_an_enterprise_path() -> None:
 def test_items_follow_next_links_and_stop_early() -> None:
     pages = {
         "1": ([{"id": 1, "body": "a"}, "junk"], f'<{API}/c?per_page=100&page=2>; rel="next"'),
-        "2": ([{"id": 2, "body": REPORT}], f'<{API}/c?per_page=100&page=3>; rel="next"'),
+        "2": ([by(BOT, id=2, body=REPORT)], f'<{API}/c?per_page=100&page=3>; rel="next"'),
         "3": ([{"id": 3, "body": "c"}], None),
     }
     asked: list[str] = []
@@ -317,7 +370,7 @@ def test_items_follow_next_links_and_stop_early() -> None:
     client = github.GitHub(api_url=API, token=TOKEN, transport=httpx.MockTransport(answer))
     assert [i["id"] for i in client.items("/c", {})] == [1, 2, 3]
     asked.clear()
-    assert github.find_ours(client.items("/c", {})) == {"id": 2, "body": REPORT}
+    assert github.find_ours(client.items("/c", {}), BOT).mine == by(BOT, id=2, body=REPORT)
     assert asked == ["1", "2"]
 
 
@@ -341,7 +394,8 @@ def test_transport_failures_are_one_line(failure: Exception, says: str) -> None:
     def answer(request: httpx.Request) -> httpx.Response:
         raise failure
 
-    outcome = github.publish(PR, REPORT, clean=False, transport=httpx.MockTransport(answer))
+    target = dataclasses.replace(PR, author=BOT)  # the listing is the first request
+    outcome = github.publish(target, REPORT, clean=False, transport=httpx.MockTransport(answer))
     assert not outcome.ok
     assert says in outcome.message
 
@@ -363,6 +417,8 @@ def test_publish_posts_then_reports_the_comments_address() -> None:
 
     def answer(request: httpx.Request) -> httpx.Response:
         sent.append((request.method, request.url.path))
+        if request.url.path == "/user":
+            return httpx.Response(200, json={"login": BOT, "type": "User"})
         if request.method == "GET":
             return httpx.Response(200, json=[{"id": 1, "body": "LGTM"}])
         assert json.loads(request.content) == {"body": REPORT}
@@ -371,6 +427,7 @@ def test_publish_posts_then_reports_the_comments_address() -> None:
     outcome = github.publish(PR, REPORT, clean=False, transport=httpx.MockTransport(answer))
     assert outcome == github.Outcome(True, "commented https://github.com/o/r/pull/7#c2")
     assert sent == [
+        ("GET", "/user"),
         ("GET", "/repos/o/r/issues/7/comments"),
         ("POST", "/repos/o/r/issues/7/comments"),
     ]
@@ -378,11 +435,106 @@ def test_publish_posts_then_reports_the_comments_address() -> None:
 
 def test_publish_maps_a_forks_403_to_one_line() -> None:
     def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/user":
+            return httpx.Response(403, json=READ_ONLY)  # a workflow's installation token
         if request.method == "GET":
             return httpx.Response(200, json=[])
         return httpx.Response(403, json=READ_ONLY)
 
-    outcome = github.publish(PR, REPORT, clean=False, transport=httpx.MockTransport(answer))
+    in_actions = dataclasses.replace(PR, actions=True)
+    outcome = github.publish(in_actions, REPORT, clean=False, transport=httpx.MockTransport(answer))
     assert not outcome.ok
     assert outcome.message.startswith("cannot post the report to o/r#7: the token cannot write")
     assert TOKEN not in outcome.message
+
+
+# --- whose comment is ours ---------------------------------------------------------------------
+
+
+def github_answering(
+    user: httpx.Response, listing: list[dict[str, Any]], sent: list[tuple[str, str]]
+) -> httpx.MockTransport:
+    """A GitHub whose GET /user gives `user`, whose listing is `listing`, and that answers a
+    POST with a comment by github-actions[bot]."""
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        sent.append((request.method, request.url.path))
+        if request.url.path == "/user":
+            return user
+        if request.method == "GET":
+            return httpx.Response(200, json=listing)
+        posted = by("github-actions[bot]", id=9, html_url="https://github.com/o/r/pull/7#c9")
+        return httpx.Response(200 if request.method == "PATCH" else 201, json=posted)
+
+    return httpx.MockTransport(answer)
+
+
+REFUSED = httpx.Response(403, json=READ_ONLY)
+ACTIONS_COMMENT = by("github-actions[bot]", id=5, body=REPORT, html_url="u5")
+
+
+def test_in_actions_a_refused_user_means_the_actions_bot() -> None:
+    sent: list[tuple[str, str]] = []
+    listing = [by("mallory", id=4, body=REPORT), ACTIONS_COMMENT]
+    transport = github_answering(REFUSED, listing, sent)
+    target = dataclasses.replace(PR, actions=True)
+    outcome = github.publish(target, "new", clean=False, transport=transport)
+    assert outcome.ok, outcome
+    assert sent[-1] == ("PATCH", "/repos/o/r/issues/comments/5")
+    assert outcome.notes == (
+        "left alone 1 comment that starts with keylint's marker but was written by mallory, "
+        "not the token's account",
+    )
+
+
+def test_outside_actions_a_refused_user_sends_nothing_and_asks_for_author() -> None:
+    sent: list[tuple[str, str]] = []
+    transport = github_answering(REFUSED, [ACTIONS_COMMENT], sent)
+    outcome = github.publish(PR, "new", clean=False, transport=transport)
+    assert not outcome.ok
+    assert "GET /user: 403: Resource not accessible by integration" in outcome.message
+    assert "pass --author LOGIN" in outcome.message
+    assert sent == [("GET", "/user")]
+
+
+def test_author_flag_is_taken_without_asking() -> None:
+    sent: list[tuple[str, str]] = []
+    target = dataclasses.replace(PR, author="GitHub-Actions[bot]")
+    transport = github_answering(REFUSED, [ACTIONS_COMMENT], sent)
+    outcome = github.publish(target, "new", clean=True, transport=transport)
+    assert outcome.ok and "deleted" in outcome.message
+    assert sent == [
+        ("GET", "/repos/o/r/issues/7/comments"),
+        ("DELETE", "/repos/o/r/issues/comments/5"),
+    ]
+
+
+def test_a_rate_limited_user_lookup_is_not_taken_for_an_installation_token() -> None:
+    limited = httpx.Response(
+        403, json={"message": "API rate limit exceeded"}, headers={"x-ratelimit-remaining": "0"}
+    )
+    sent: list[tuple[str, str]] = []
+    target = dataclasses.replace(PR, actions=True)
+    transport = github_answering(limited, [], sent)
+    outcome = github.publish(target, "new", clean=False, transport=transport)
+    assert not outcome.ok and "rate limit" in outcome.message
+    assert sent == [("GET", "/user")]
+
+
+def test_a_report_posted_under_another_name_says_which_author_to_pass() -> None:
+    sent: list[tuple[str, str]] = []
+    user = httpx.Response(200, json={"login": BOT, "type": "User"})
+    outcome = github.publish(PR, "new", clean=False, transport=github_answering(user, [], sent))
+    assert outcome.ok
+    assert outcome.notes == (
+        "the report was posted as github-actions[bot], not keylint-bot: "
+        "pass --author github-actions[bot] so the next run updates it",
+    )
+
+
+def test_a_user_answer_without_login_sends_nothing() -> None:
+    sent: list[tuple[str, str]] = []
+    odd = httpx.Response(200, json=[])
+    outcome = github.publish(PR, "new", clean=False, transport=github_answering(odd, [], sent))
+    assert not outcome.ok and "no login" in outcome.message
+    assert sent == [("GET", "/user")]

@@ -52,6 +52,21 @@ CASES = [
         [(5, "KL002")],
     ),
     (
+        "kl002-zone-id",
+        key("permissions: [reading]\nips: [fe80::1%eth0]\nmax_age: 9d"),
+        [(5, "KL002")],
+    ),
+    (
+        "kl002-ipv4-mapped",
+        key("permissions: [reading]\nips:\n  - 203.0.113.10\n  - ::ffff:203.0.113.11\nmax_age: 9d"),
+        [(7, "KL002")],
+    ),
+    (
+        "kl002-ipv4-mapped-range",
+        key("permissions: [reading]\nips: ['::ffff:0:0/96']\nmax_age: 9d"),
+        [(5, "KL002")],
+    ),
+    (
         "kl002-host-bits",
         key("permissions: [reading]\nips: [203.0.113.7/28]\nmax_age: 9d"),
         [(5, "KL002")],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -66,7 +67,6 @@ def test_format_duration() -> None:
         ("::1", "loopback"),
         ("fe80::1", "link-local"),
         ("fd00::/8", "RFC 4193"),
-        ("::ffff:192.168.0.1", "RFC 1918"),
         ("::", "unspecified"),
         ("203.0.113.5", None),
         ("2001:db8::1", None),
@@ -84,6 +84,29 @@ def test_bad_addresses() -> None:
         parse_network("198.51.100.5/28")
     with pytest.raises(IPError, match="not an IP address"):
         parse_network("egress.example.com")
+
+
+@pytest.mark.parametrize(
+    ("text", "why", "fix"),
+    [
+        ("fe80::1%eth0", "zone id", "fe80::1"),
+        ("2001:db8::1%1", "zone id", "2001:db8::1"),
+        ("2001:db8::%1/64", "zone id", "2001:db8::/64"),
+        ("2001:db8::1%1/128", "zone id", "2001:db8::1"),
+        ("::ffff:203.0.113.10", "IPv4-mapped", "203.0.113.10"),
+        ("::FFFF:203.0.113.10", "IPv4-mapped", "203.0.113.10"),
+        ("0:0:0:0:0:ffff:cb00:710a", "IPv4-mapped", "203.0.113.10"),
+        ("::ffff:203.0.113.10/128", "IPv4-mapped", "203.0.113.10"),
+        ("::ffff:203.0.113.0/120", "IPv4-mapped", "203.0.113.0/24"),
+        ("::ffff:198.51.100.7/124", "IPv4-mapped", "198.51.100.0/28"),  # host bits set too
+        ("::ffff:0:0/96", "IPv4-mapped", "0.0.0.0/0"),
+        ("::ffff:203.0.113.10%eth0", "zone id and is an IPv4-mapped", "203.0.113.10"),
+    ],
+)
+def test_spellings_binance_never_shows_name_the_one_it_does(text: str, why: str, fix: str) -> None:
+    with pytest.raises(IPError, match=f"{why}.*: write {re.escape(fix)}$") as raised:
+        parse_network(text)
+    assert raised.value.fix == fix
 
 
 def test_covers_compares_normalised_addresses_and_ranges() -> None:
