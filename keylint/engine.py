@@ -10,7 +10,7 @@ import os
 import sys
 from array import array
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime
 from pathlib import Path
@@ -25,7 +25,7 @@ from keylint.policy.schema import FAST_PATH_MIN_FILES
 from keylint.policy.yamlload import Pos
 from keylint.result import FileReport, KeyReport, Result
 from keylint.rules import Context, Kind, Rule, all_rules, stamp
-from keylint.rules.cleanup import undeclared_keys
+from keylint.rules.cleanup import duplicate_live_keys, undeclared_keys
 
 # Below this many files a process pool costs more than it saves (measured: benchmarks/).
 PARALLEL_MIN_FILES = 64
@@ -141,21 +141,27 @@ class LiveSource(Protocol):
 def check(
     paths: Sequence[str], *, live: LiveSource, now: datetime, fail_on: Severity | None
 ) -> Result:
-    """`keylint check`: the static rules, then every key against its live state, then KL307."""
+    """`keylint check`: the static rules, then every key against its live state, then KL307.
+
+    KL003 runs over every file first: a key that two entries claim is never judged, and the
+    first of the two entries is only known to be claimed once the second is read.
+    """
     result = Result(command="check", generated_at=now, fail_on=fail_on)
+    policy_files = [load_policy_file(path) for path in discover(paths)]
     registry = _Registry()
+    duplicates = [
+        [list(registry.duplicates(identity(key, 0))) for key in policy_file.keys]
+        for policy_file in policy_files
+    ]
     sub_accounts = _SubAccounts()
-    for path in discover(paths):
-        policy_file = load_policy_file(path)
-        report = _report_file(policy_file, _static_rules(), now, live)
+    for policy_file, found in zip(policy_files, duplicates, strict=True):
+        report = _report_file(policy_file, _static_rules(), now, live, registry.claims)
         place = {(key.name, key.line): index for index, key in enumerate(report.keys)}
-        identities = [
-            KeyIdentity(
-                place[k.name, k.pos.line], k.name, k.file, k.pos, k.api_key_env, k.at("api_key_env")
-            )
-            for k in policy_file.keys
-        ]
-        result.files.append(registry.add(report, identities))
+        for key, key_duplicates in zip(policy_file.keys, found, strict=True):
+            if key_duplicates:
+                key_report = report.keys[place[key.name, key.pos.line]]
+                key_report.findings = review_order([*key_report.findings, *key_duplicates])
+        result.files.append(report)
         sub_accounts.declare(policy_file.keys, live)
     for report in result.files:
         report.findings.extend(sub_accounts.undeclared(report.path, live))
@@ -163,7 +169,11 @@ def check(
 
 
 class _SubAccounts:
-    """Which keys the policies declare in each sub-account, for KL307."""
+    """Which keys the policies declare in each sub-account, for KL307.
+
+    Sub-accounts are keyed by lower-case e-mail: Binance compares addresses case-insensitively
+    (SPEC §1), so `MM@example.com` and `mm@example.com` are one sub-account and one listing.
+    """
 
     def __init__(self) -> None:
         self.first: dict[str, KeyPolicy] = {}  # the key that first names each sub-account
@@ -173,8 +183,9 @@ class _SubAccounts:
         for key in keys:
             if not key.sub_account:
                 continue
-            self.first.setdefault(key.sub_account, key)
-            labels = self.labels.setdefault(key.sub_account, set())
+            email = key.sub_account.lower()
+            self.first.setdefault(email, key)
+            labels = self.labels.setdefault(email, set())
             if key.api_name:
                 labels.add(key.api_name)
             entry = live.keys.get(key.name)
@@ -184,11 +195,13 @@ class _SubAccounts:
                 labels.add(listing["apiName"])
 
     def undeclared(self, file: str, live: LiveSource) -> Iterator[Finding]:
+        seen: set[str] = set()
         for email, rows in sorted(live.sub_accounts.items()):
-            declaring = self.first.get(email)
-            if declaring is None or declaring.file != file:
+            declaring = self.first.get(email.lower())
+            if declaring is None or declaring.file != file or email.lower() in seen:
                 continue
-            labels = self.labels.get(email, set())
+            seen.add(email.lower())  # a listing fetched under two spellings is reported once
+            labels = self.labels.get(email.lower(), set())
             # A malformed listing (never from a schema-checked file) lists nothing.
             rows = [row for row in rows if isinstance(row, dict)] if isinstance(rows, list) else []
             for problem in undeclared_keys(declaring, email, rows, labels):
@@ -196,7 +209,7 @@ class _SubAccounts:
 
 
 class KeyIdentity(NamedTuple):
-    """What KL003 compares across files: a key's name and API-key variable, and where."""
+    """What KL003 compares across files: a key's name and what names its live key, and where."""
 
     slot: int  # the key's place in its FileReport
     name: str
@@ -204,6 +217,24 @@ class KeyIdentity(NamedTuple):
     pos: Pos
     api_key_env: str | None
     env_pos: Pos
+    sub_account: str | None = None
+    api_name: str | None = None
+    label_pos: Pos | None = None
+
+
+def identity(key: KeyPolicy, slot: int) -> KeyIdentity:
+    """The key's identity for KL003, at `slot` in its file's report."""
+    return KeyIdentity(
+        slot,
+        key.name,
+        key.file,
+        key.pos,
+        key.api_key_env,
+        key.at("api_key_env"),
+        key.sub_account,
+        key.api_name,
+        key.at("api_name"),
+    )
 
 
 LintResult = tuple[FileReport, list[KeyIdentity]]
@@ -214,17 +245,7 @@ def lint_file(path: Path, *, fast_schema: bool, now: datetime) -> LintResult:
     policy_file = load_policy_file(path, fast_schema=fast_schema)
     report = _report_file(policy_file, _static_rules(), now)
     place = {(key.name, key.line): index for index, key in enumerate(report.keys)}
-    identities = [
-        KeyIdentity(
-            place[key.name, key.pos.line],
-            key.name,
-            key.file,
-            key.pos,
-            key.api_key_env,
-            key.at("api_key_env"),
-        )
-        for key in policy_file.keys
-    ]
+    identities = [identity(key, place[key.name, key.pos.line]) for key in policy_file.keys]
     return report, identities
 
 
@@ -234,10 +255,10 @@ def _static_rules() -> list[Rule]:
 
 
 class _Registry:
-    """Names and API-key variables seen so far across files, for KL003.
+    """Names and what names each live key, seen so far across files, for KL003.
 
     It is the one thing a run keeps for every key, so it lives in arrays (see keylint.packed):
-    about 60 bytes a key, where dicts of strings, tuples and positions took 450 (43 MiB at
+    about 75 bytes a key, where dicts of strings, tuples and positions took 450 (43 MiB at
     100,000 keys; benchmarks/README.md).
     """
 
@@ -250,12 +271,21 @@ class _Registry:
         self.envs = Hashes() if sys.hash_info.width >= 64 else Strings()
         self.env_name = Buffer("I")
         self.env_line = Buffer("I")
+        # Each sub-account + label (SPEC §1: the other way an entry names a live key), kept
+        # the same way as the variables.
+        # Messages point at the first claimant's entry line (`name_line`): no line kept here.
+        self.labels = Hashes() if sys.hash_info.width >= 64 else Strings()
+        self.label_name = Buffer("I")
         # Keys come file by file, so names and variables are numbered file by file: for each
         # run of keys from one file, the file and the first name and variable numbered in it.
         self.run_file = array("I")
         self.run_names = array("I")
         self.run_envs = array("I")
+        self.run_labels = array("I")
         self._file: str | None = None
+        # (file, name) of each entry whose live key another entry claims too, and why: `check`
+        # judges neither. Only clashes are kept, so this stays small.
+        self.claims: dict[tuple[str, str], str] = {}
 
     def add(self, report: FileReport, identities: list[KeyIdentity]) -> FileReport:
         for ident in identities:
@@ -271,6 +301,7 @@ class _Registry:
             self.run_file.append(self.files.add(key.file)[0])
             self.run_names.append(self.names.count)
             self.run_envs.append(self.envs.count)
+            self.run_labels.append(self.labels.count)
         name, new = self.names.add(key.name)
         if new:
             self.name_line.append(key.pos.line)
@@ -295,7 +326,12 @@ class _Registry:
                 self.env_line.append(key.env_pos.line)
             elif self.env_name[env] != name:
                 seen_name = self.names[self.env_name[env]]
-                seen_at = f"{self._file_of(env, self.run_envs)}:{self.env_line[env]}"
+                seen_file = self._file_of(env, self.run_envs)
+                seen_at = f"{seen_file}:{self.env_line[env]}"
+                here = f"{key.file}:{key.env_pos.line}"
+                self._claim(
+                    key, here, seen_name, seen_file, seen_at, f"api_key_env {key.api_key_env}"
+                )
                 yield stamp(
                     "KL003",
                     Problem(
@@ -310,6 +346,49 @@ class _Registry:
                     file=key.file,
                     key=key.name,
                 )
+        if key.sub_account and key.api_name:
+            # Binance treats e-mail addresses case-insensitively; labels are compared as typed.
+            label, new = self.labels.add(f"{key.sub_account.lower()}\0{key.api_name}")
+            pos = key.label_pos or key.pos
+            if new:
+                self.label_name.append(name)
+            elif self.label_name[label] != name:
+                seen = self.label_name[label]
+                seen_name = self.names[seen]
+                seen_file = self._file_of(label, self.run_labels)
+                seen_at = f"{seen_file}:{self.name_line[seen]}"
+                what = f"sub_account {key.sub_account} and api_name {key.api_name!r}"
+                self._claim(key, f"{key.file}:{key.pos.line}", seen_name, seen_file, seen_at, what)
+                yield stamp(
+                    "KL003",
+                    Problem(
+                        pos.line,
+                        pos.column,
+                        f"{what} also name the live key of {seen_name!r} ({seen_at}): two "
+                        "entries claim one live key, so keylint judges and changes neither",
+                        "Keep one entry per live key: merge the two, or delete the out-of-date "
+                        f"one ({seen_at}). For a rotation, give the new key its own label "
+                        "(api_name) on Binance and in its entry.",
+                        subject=f"api_name:{key.sub_account.lower()}/{key.api_name}",
+                    ),
+                    file=key.file,
+                    key=key.name,
+                )
+
+    def _claim(
+        self, key: KeyIdentity, here: str, seen_name: str, seen_file: str, seen_at: str, by: str
+    ) -> None:
+        """Remember that `key` (at `here`) and the entry seen at `seen_at` name one live key."""
+        self.claims.setdefault(
+            (key.file, key.name),
+            f"{seen_name!r} ({seen_at}) claims the same live key ({by}; KL003): keylint "
+            "neither judges nor changes a key that two entries claim",
+        )
+        self.claims.setdefault(
+            (seen_file, seen_name),
+            f"{key.name!r} ({here}) claims the same live key ({by}; KL003): keylint "
+            "neither judges nor changes a key that two entries claim",
+        )
 
     def _file_of(self, number: int, firsts: array[int]) -> str:
         """The file of a name or variable, from the first numbers of each run of keys."""
@@ -321,8 +400,10 @@ def _report_file(
     rules: list[Rule],
     now: datetime,
     live: LiveSource | None = None,
+    claims: Mapping[tuple[str, str], str] | None = None,
 ) -> FileReport:
-    """Findings per key of one file; with `live` (check), the live rules too and key status."""
+    """Findings per key of one file; with `live` (check), the live rules too and key status.
+    A key in `claims` (KL003: another entry names its live key too) is not judged."""
     report = FileReport(path=policy_file.path)
     by_key: dict[str, list[Finding]] = {}
     for finding in policy_file.findings:
@@ -331,7 +412,8 @@ def _report_file(
         else:
             by_key.setdefault(finding.key, []).append(finding)
     for key in policy_file.keys:
-        key_report = _report_key(key, rules, now, live)
+        claim = (claims or {}).get((key.file, key.name))
+        key_report = _report_key(key, rules, now, live, claim)
         key_report.findings = review_order(by_key.pop(key.name, []) + key_report.findings)
         report.keys.append(key_report)
     for label, pos in policy_file.invalid_keys:
@@ -352,13 +434,25 @@ def _report_file(
 
 
 def _report_key(
-    key: KeyPolicy, rules: list[Rule], now: datetime, live: LiveSource | None
+    key: KeyPolicy,
+    rules: list[Rule],
+    now: datetime,
+    live: LiveSource | None,
+    claim: str | None = None,
 ) -> KeyReport:
     report = KeyReport(
         name=key.name, file=key.file, line=key.pos.line, status="static", owner=key.owner
     )
     ran = list(rules)
     state: LiveKey | None = None
+    extra: list[Finding] = []
+    extra_ran: set[str] = set()
+    if live is not None and claim is not None:
+        # Two entries name one live key: whichever is judged, the other's policy is wrong.
+        report.status = "unchecked"
+        report.error = claim
+        report.claimed_twice = True
+        live = None
     if live is not None:
         entry = live.keys.get(key.name)
         if entry is None:
@@ -374,14 +468,36 @@ def _report_key(
             state = live_key(entry, seen_at=getattr(live, "fetched_at", None))
             ran += _live_rules()
             report.unverifiable = list(state.unverifiable)
-    findings = run_key_rules(key, ran, now, state)
-    findings = apply_waivers(key, findings, {r.id for r in ran}, now)
+        # KL309 reads the sub-account's listing, not the key's entry: a key fetch could not
+        # tell apart from its namesakes is unchecked, and KL309 says why.
+        rows = _listing(live.sub_accounts, key.sub_account)
+        if rows is not None and key.api_name:
+            extra_ran.add("KL309")
+            extra = [
+                stamp("KL309", problem, file=key.file, key=key.name)
+                for problem in duplicate_live_keys(key, rows)
+            ]
+    findings = run_key_rules(key, ran, now, state) + extra
+    findings = apply_waivers(key, findings, {r.id for r in ran} | extra_ran, now)
     if state is not None:
-        live_ids = {r.id for r in _live_rules()}
+        live_ids = {r.id for r in _live_rules()} | {"KL309"}
         drifted = any(f.rule in live_ids and not f.waived for f in findings)
         report.status = "drift" if drifted else "ok"
     report.findings = findings
     return report
+
+
+def _listing(sub_accounts: Mapping[str, Any], email: str | None) -> list[dict[str, Any]] | None:
+    """The master's listing of a sub-account (e-mail case-insensitive), or None if not read."""
+    if not email:
+        return None
+    rows = sub_accounts.get(email)
+    if rows is None:
+        rows = next((v for k, v in sub_accounts.items() if k.lower() == email.lower()), None)
+    # A malformed listing (never from a schema-checked file) lists nothing.
+    if not isinstance(rows, list):
+        return None
+    return [row for row in rows if isinstance(row, dict)]
 
 
 @functools.cache

@@ -228,10 +228,16 @@ def make_plan(
                 plan.manual.append(_manual(finding, _why_file_level(finding)))
         for key_report in report.keys:
             policy = policies.get(key_report.name)
+            if key_report.claimed_twice:
+                plan.manual.append(_claimed(key_report))
+                continue
             if key_report.status == "unchecked":
                 plan.unchecked.append(
                     Unchecked(key_report.name, key_report.file, key_report.error or "not read")
                 )
+                # KL309 names every key under the label even when none could be read.
+                shared = [f for f in key_report.findings if f.rule == "KL309" and not f.waived]
+                plan.manual.extend(_manual(f, SHARED_LABEL) for f in shared)
                 continue
             drift = [f for f in key_report.findings if _is_drift(f)]
             if not drift or policy is None:
@@ -256,7 +262,8 @@ def _plan_key(
     drift: list[Finding],
 ) -> None:
     live = live_key(dict(entry))
-    blocker = _why_not_by_api(policy, master, live)
+    shared_label = any(f.rule == "KL309" for f in drift)
+    blocker = SHARED_LABEL if shared_label else _why_not_by_api(policy, master, live)
     if blocker is not None:
         plan.manual.extend(_manual(f, _inherently_manual(f) or blocker) for f in drift)
         return
@@ -283,6 +290,29 @@ def _plan_key(
                 changes=tuple(changes),
             )
         )
+
+
+SHARED_LABEL = (
+    "the label names more than one live key (KL309): keylint changes none of them until one "
+    "key is left under it"
+)
+
+
+def _claimed(report: KeyReport) -> ManualStep:
+    """The manual step for a key two entries claim (KL003): keylint never changes it."""
+    return ManualStep(
+        key=report.name,
+        file=report.file,
+        line=report.line,
+        rule="KL003",
+        message=report.error or "another entry claims the same live key",
+        remediation=(
+            "Keep one entry per live key: merge the two entries or delete the out-of-date one; "
+            "for a rotation, give the new key its own label (api_name). Then run plan again."
+        ),
+        why="keylint never changes a live key that two entries claim: which policy holds is a "
+        "person's decision",
+    )
 
 
 def _why_not_by_api(policy: KeyPolicy, master: MasterPolicy | None, live: LiveKey) -> str | None:

@@ -30,6 +30,8 @@ class KeyReport:
     error: str | None = None
     unverifiable: list[str] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    # Another entry names the same live key (KL003): never judged, never changed (SPEC §6).
+    claimed_twice: bool = False
 
 
 @dataclass

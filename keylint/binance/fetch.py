@@ -125,6 +125,9 @@ class _Run:
     listings: dict[str, asyncio.Task[_Listing]] = field(default_factory=dict)
     reached: dict[str, dict[str, Any]] | None = None  # filled as keys finish (Ctrl-C keeps it)
     api_keys: dict[str, str] | None = None  # key name -> full API key from the master's listing
+    # key name -> the full API key the entry names (its variable's value, or its listing row's
+    # key): memory only, to find two entries naming one live key (SPEC §1) by value.
+    named: dict[str, str] = field(default_factory=dict, repr=False)
 
     def report(self) -> None:
         if self.progress is not None:
@@ -170,6 +173,9 @@ async def fetch_live_state(
         transport=transport,
     )
     master_creds, master_note = _master_credentials(master, env)
+    # One listing a sub-account however its e-mail is spelled (Binance ignores case): each
+    # costs 3000 of the UID weight. The first spelling names it in the state file.
+    spellings = {k.sub_account.lower(): k.sub_account for k in reversed(keys) if k.sub_account}
     async with client:
         run = _Run(
             client,
@@ -188,10 +194,11 @@ async def fetch_live_state(
             log.warning("could not sync with Binance's clock: %s", exc.reason)
         if master_creds is not None:
             run.sub_accounts = asyncio.create_task(_sub_account_emails(run))
-            for email in dict.fromkeys(k.sub_account for k in keys if k.sub_account):
-                run.listings[email] = asyncio.create_task(_list_sub_account(run, email))
+            for email in dict.fromkeys(k.sub_account.lower() for k in keys if k.sub_account):
+                run.listings[email] = asyncio.create_task(_list_sub_account(run, spellings[email]))
         entries = await asyncio.gather(*(_check_key(run, key, env) for key in keys))
-        listed = {email: await task for email, task in run.listings.items()}
+        entries = _claimed_by_value(run, keys, entries)
+        listed = {spellings[email]: await task for email, task in run.listings.items()}
     sub_accounts = {
         email: redact(listing.rows) for email, listing in listed.items() if listing.rows is not None
     }
@@ -210,7 +217,7 @@ def _master_credentials(
     try:
         return credentials_from_env(master, env), None
     except CredentialError as exc:
-        return None, f"master credentials unavailable ({exc.reason})"
+        return None, f"the master's credentials are unusable: {exc.reason}"
 
 
 async def _sub_account_emails(run: _Run) -> set[str] | None:
@@ -250,16 +257,56 @@ async def _list_sub_account(run: _Run, email: str) -> _Listing:
         return _Listing(error=f"the master's listing of {email} failed: {exc.reason}")
 
 
+def _claimed_by_value(
+    run: _Run, keys: list[KeySpec], entries: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Entries that name one live key through different variables or labels (KL003, which
+    validate sees only for one variable or one label) become errors: never judged, never
+    changed. The reason names the other entries, never the key."""
+    holders: dict[str, list[str]] = {}
+    for name, api_key in run.named.items():
+        holders.setdefault(api_key, []).append(name)
+    claimed = {
+        name: [other for other in names if other != name]
+        for names in holders.values()
+        if len(names) > 1
+        for name in names
+    }
+    out = []
+    for key, entry in zip(keys, entries, strict=True):
+        others = claimed.get(key.name)
+        if others:
+            original = entry
+            listed = ", ".join(repr(other) for other in sorted(others))
+            entry = _error(
+                f"{listed} names the same live key (the same API key, seen at fetch time; "
+                "KL003): keylint neither judges nor changes a key that two entries claim",
+                [],
+            )
+            # The row still shows which label the policies declare (not an undeclared key).
+            if claimed_row := original.get("listing"):
+                entry["listing"] = claimed_row
+            if run.reached is not None:
+                run.reached[key.name] = entry
+            if run.api_keys is not None:
+                run.api_keys.pop(key.name, None)
+        out.append(entry)
+    return out
+
+
 def _find_row(
     rows: list[dict[str, Any]], api_name: str | None, api_key: str | None
-) -> dict[str, Any] | None:
-    for row in rows:
-        if api_key and protocol.row_api_key(row) == api_key:
-            return row
-    for row in rows:
-        if api_name and row.get("apiName") == api_name:
-            return row
-    return None
+) -> tuple[dict[str, Any] | None, int]:
+    """The listing row an entry names (SPEC §1), and how many rows carry its label.
+
+    By the API key when it is known, and then by nothing else: a row under the same label
+    with another key is another key. By `api_name` otherwise, and only when exactly one row
+    carries it (KL309 reports the rest).
+    """
+    if api_key:
+        return next((row for row in rows if protocol.row_api_key(row) == api_key), None), 0
+    named = [row for row in rows if api_name and row.get("apiName") == api_name]
+    return (named[0] if len(named) == 1 else None), len(named)
 
 
 async def _check_key(run: _Run, key: KeySpec, env: Mapping[str, str]) -> dict[str, Any]:
@@ -274,29 +321,50 @@ async def _check_key(run: _Run, key: KeySpec, env: Mapping[str, str]) -> dict[st
 
 
 async def _check_key_inner(run: _Run, key: KeySpec, env: Mapping[str, str]) -> dict[str, Any]:
+    email = getattr(key, "sub_account", None)
+    api_name = getattr(key, "api_name", None)
+    api_key_env = getattr(key, "api_key_env", None)
+    notes: list[str] = []
     own: Credentials | None = None
     own_problem: str | None = None
-    if getattr(key, "api_key_env", None):
-        try:
-            own = credentials_from_env(key, env)
-        except CredentialError as exc:
-            own_problem = exc.reason
+    api_key: str | None = None  # the API key's value, when the policy names its variable
+    if api_key_env:
+        api_key = (env.get(api_key_env) or "").strip() or None
+        signing = getattr(key, "secret_env", None) or getattr(key, "private_key_env", None)
+        if signing or not email:
+            try:
+                own = credentials_from_env(key, env)
+            except CredentialError as exc:
+                own_problem = exc.reason
+                if not signing:
+                    own_problem += (
+                        ": a key outside a sub-account is read with its own credentials only"
+                    )
+        elif api_key is None and not api_name:
+            # Audited through the master (SPEC §1), but nothing names it in the listing.
+            own_problem = f"environment variable {api_key_env} is not set or empty"
+        elif api_key is None:
+            notes.append(f"{api_key_env} is not set: the key was found by its api_name")
     own_task = asyncio.create_task(_own_restrictions(run, own)) if own is not None else None
 
-    email = getattr(key, "sub_account", None)
     listing: _Listing | None = None
-    notes: list[str] = []
-    if email and email in run.listings:
-        listing = await run.listings[email]
-    elif email and run.master_note:
-        notes.append(run.master_note)
+    master_problem: str | None = None
+    if email and email.lower() in run.listings:
+        listing = await run.listings[email.lower()]
     elif email:
-        notes.append("no master credentials: the sub-account's listing and IP list were not read")
+        master_problem = run.master_note or (
+            "no `master:` credentials are declared, so the sub-account's listing and IP list "
+            "were not read"
+        )
 
     row = None
+    namesakes = 0
     if listing is not None and listing.rows is not None:
-        row = _find_row(listing.rows, getattr(key, "api_name", None), own.api_key if own else None)
+        row, namesakes = _find_row(listing.rows, api_name, api_key)
 
+    named = protocol.row_api_key(row) if row is not None else api_key
+    if named:
+        run.named[key.name] = named
     ip_data: dict[str, Any] | None = None
     ip_error: str | None = None
     if row is not None and run.api_keys is not None:
@@ -330,6 +398,8 @@ async def _check_key_inner(run: _Run, key: KeySpec, env: Mapping[str, str]) -> d
         ip_data=ip_data,
         ip_error=ip_error,
         notes=notes,
+        master_problem=master_problem,
+        namesakes=namesakes,
     )
 
 
@@ -351,11 +421,20 @@ def _merge(
     ip_data: dict[str, Any] | None,
     ip_error: str | None,
     notes: list[str],
+    master_problem: str | None = None,
+    namesakes: int = 0,
 ) -> dict[str, Any]:
     """Decide the key's entry from what each source answered (see SPEC §2)."""
     listing_error = listing.error if listing is not None else None
     listed_absent = listing is not None and listing.rows is not None and row is None
     email = getattr(key, "sub_account", None)
+    if namesakes > 1:
+        listing_error = (
+            f"the master's listing of {email} shows {namesakes} keys labelled "
+            f"{getattr(key, 'api_name', None)!r} (KL309): keylint does not guess which one "
+            "this entry means"
+        )
+        listed_absent = False
 
     if isinstance(own_error, KeyRejected | KeyFormatInvalid):
         if row is not None:
@@ -375,7 +454,7 @@ def _merge(
         # No own answer: the master's listing was the only possible source.
         if listed_absent and own_problem is None:
             return _not_found(f"the master's listing of {email} does not show the key", notes)
-        reasons = [r for r in (own_problem, listing_error) if r]
+        reasons = [r for r in (own_problem, listing_error, master_problem) if r]
         if not reasons and listed_absent:
             reasons = [
                 f"the master's listing of {email} does not show api_name "
@@ -383,6 +462,8 @@ def _merge(
             ]
         return _error("; ".join(reasons) or "no credentials are declared for the key", notes)
 
+    if master_problem:
+        notes.append(master_problem)
     # Some source answered; a source that was reachable but failed leaves the key unchecked.
     if listing_error:
         return _error(listing_error, notes)

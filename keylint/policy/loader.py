@@ -350,12 +350,16 @@ class _PolicyReader:
                 path_of("ip_restrict"),
                 "`ips:` lists trusted IPs but `ip_restrict` is false; drop one of them",
             )
-        if value("api_key_env") and not (value("secret_env") or value("private_key_env")):
+        signing = value("secret_env") or value("private_key_env")
+        # A sub-account key's API key alone is enough: the master's listing identifies and
+        # audits it (SPEC §1). Any other key is read only with its own signed call.
+        if value("api_key_env") and not signing and not value("sub_account"):
             self.key_problem(
                 index,
                 path_of("api_key_env"),
-                "`api_key_env` needs `secret_env` (HMAC "
-                "key) or `private_key_env` (Ed25519/RSA key) to sign requests",
+                "`api_key_env` needs `secret_env` (HMAC key) or `private_key_env` (Ed25519/RSA "
+                "key) to sign requests: only a sub-account key (`sub_account:`) can be audited "
+                "through the master with its API key alone",
             )
         if max_age and rotate_warning and rotate_warning >= max_age:
             self.key_problem(

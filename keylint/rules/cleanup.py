@@ -305,6 +305,59 @@ def undeclared_keys(
         )
 
 
+@rule("KL309", "duplicate-live-key", Layer.CLEANUP, Severity.ERROR, kind=Kind.LIVE, per_key=False)
+def duplicate_live_key() -> None:
+    """A sub-account holds more than one key under a label a policy declares.
+
+    What it checks:
+        The master's listing of each sub-account a key names, for more than one key labelled
+        with the key's `api_name`. Every such key is reported, by its 8-character prefix.
+
+    Why it matters:
+        A label is how a policy names its live key. With two keys under it, one of them is
+        unreviewed access hiding behind a reviewed name (say futures on and no IP binding),
+        and any change keylint made could land on the wrong key: `apply` changes none of
+        them, and `plan` lists each as a manual step.
+
+    Example:
+        policy: sub_account: mm@example.com, api_name: mm-bot-eu
+        live:   the listing of mm@example.com shows k5V49ldt… and Q2xbP0aa…, both "mm-bot-eu"
+        -> KL309 k5V49ldt…, KL309 Q2xbP0aa…
+
+    Fix:
+        Delete the extra key in Binance (Sub Account -> API Management), or with the master's
+        credentials: DELETE /sapi/v1/sub-account/subAccountApi (signed; email and
+        subAccountApiKey). Or give it its own label and declare it in a policy.
+    """
+
+
+def duplicate_live_keys(key: KeyPolicy, rows: list[dict[str, Any]]) -> Iterator[Problem]:
+    """KL309's check: the listed keys of the key's sub-account that share its label."""
+    if not key.sub_account or not key.api_name:
+        return
+    named = [row for row in rows if row.get("apiName") == key.api_name]
+    if len(named) < 2:
+        return
+    # A state file holds 8 characters and an ellipsis; a live listing is redacted the same
+    # way, and the cut here keeps a full key out of any report whatever the source.
+    prefixes = [str(row.get("apikey") or "?")[:8] for row in named]
+    email, pos = key.sub_account, key.at("api_name")
+    for prefix in prefixes:
+        yield Problem(
+            pos.line,
+            pos.column,
+            f"sub-account {email} holds {len(named)} keys labelled {key.api_name!r}, "
+            f"{prefix}… among them: a label names one key, and keylint changes none of these",
+            f"Delete the extra key in {in_binance(key)} (check its prefix), or with the "
+            f"master's credentials: DELETE /sapi/v1/sub-account/subAccountApi?email={email}"
+            f"&subAccountApiKey=<the full key starting {prefix}> (signed). Or give it its own "
+            "label and declare it in a policy.",
+            subject=prefix,
+            expected=f"one key labelled {key.api_name!r}",
+            actual=[f"{p}…" for p in prefixes],
+        )
+
+
 @rule("KL308", "hmac-key", Layer.CLEANUP, Severity.INFO, kind=Kind.STATIC)
 def hmac_key(ctx: Context) -> Iterator[Problem]:
     """The key signs with an HMAC secret, which Binance deprecates for Ed25519.

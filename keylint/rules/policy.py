@@ -59,22 +59,33 @@ def schema_violation() -> None:
 
 @rule("KL003", "duplicate-key", Layer.POLICY, Severity.ERROR, kind=Kind.FILE)
 def duplicate_key() -> None:
-    """A key name, or an API key's environment variable, is declared twice.
+    """A key name is declared twice, or two entries can name the same live key.
 
     What it checks:
         That each `name` is unique across ALL policy files checked together, and that no two
-        keys read their API key from the same `api_key_env`.
+        entries can name one live key, whatever their `status`: the same `api_key_env`, or
+        the same `sub_account` (e-mail compared case-insensitively) and `api_name`.
 
     Why it matters:
         Two declarations of one key are two policies for one credential: whichever is checked
-        second can contradict the first, and reports would name the wrong owner.
+        second can contradict the first, and reports would name the wrong owner. A retired
+        entry beside an active one with the same label (a rotation written by hand) would
+        have `apply` delete the key the active entry declares. keylint never judges, and
+        `apply` never changes or deletes, a key that two entries claim: `check` reports both
+        entries unchecked and `plan` lists them as manual steps.
 
     Example:
         # policies/a.yaml            # policies/b.yaml
         - name: mm-bot               - name: mm-bot      # KL003, reported on the second
 
+        - name: mm                   - name: mm-old      # KL003: one live key, two entries
+          sub_account: mm@example.com  sub_account: MM@example.com
+          api_name: mm-bot-eu          api_name: mm-bot-eu
+                                       status: retired
+
     Fix:
-        Rename one of the keys, or delete the declaration that is out of date.
+        Rename one of the keys, or delete the declaration that is out of date. For a rotation,
+        give the new key its own label on Binance and in its entry.
     """
 
 

@@ -152,8 +152,10 @@ def test_the_kl003_registry_costs_tens_of_bytes_a_key() -> None:
     for n in range(keys):
         file, pos = f"policies/team-{n // 10:04}.yaml", Pos(3 + 6 * (n % 10), 5)
         env = f"BINANCE_BOT_{n}_API_KEY"
-        assert not list(registry.duplicates(KeyIdentity(0, f"bot-{n}", file, pos, env, pos)))
-    parts = [registry, registry.files, registry.names, registry.envs]
+        sub = f"team-{n // 10:04}@example.com"
+        ident = KeyIdentity(0, f"bot-{n}", file, pos, env, pos, sub, f"bot-{n % 10}", pos)
+        assert not list(registry.duplicates(ident))
+    parts = [registry, registry.files, registry.names, registry.envs, registry.labels]
     buffers = [v for part in parts for v in vars(part).values() if isinstance(v, packed.Buffer)]
     size = sum(buffer.capacity * buffer.items.itemsize for buffer in buffers)
     # Dicts of the names and variables, with tuples and positions, took about 450 a key.

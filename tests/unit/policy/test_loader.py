@@ -84,6 +84,13 @@ CASES = [
         [(3, "KL002")],
     ),
     ("kl002-key-without-secret", key(OK + "\napi_key_env: K"), [(7, "KL002")]),
+    # A sub-account key's API key alone: the master's listing identifies and audits it.
+    ("sub-account-key-without-secret", key(OK + "\nsub_account: a@b.c\napi_key_env: K"), []),
+    (
+        "sub-account-from-defaults-without-secret",
+        key(OK + "\napi_key_env: K", header="defaults: {sub_account: a@b.c}\n"),
+        [],
+    ),
     (
         "kl002-waiver-unknown-rule",
         key(OK + "\nwaivers:\n  - {rule: KL999, reason: r, expires: 2027-01-01}"),
