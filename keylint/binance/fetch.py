@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -101,7 +102,22 @@ def _env_value(env: Mapping[str, str], name: str) -> str:
         raise CredentialError(f"environment variable {name} is not set")
     if not value.strip():
         raise CredentialError(f"environment variable {name} is empty")
+    # Checked before any request: a line break in a header value would otherwise surface as
+    # an httpx error that quotes the whole value (the key) and is retried as a network fault.
+    # PEM text spans lines, so only its outer whitespace is trimmed, never its inner lines.
+    stripped = value.strip()
+    if any(
+        _is_control(char) for char in stripped if char not in "\n\r" or "-----BEGIN" not in stripped
+    ):
+        raise CredentialError(
+            f"environment variable {name} holds a control character (a line break, a tab or "
+            "an escape) inside its value; set it to the credential alone"
+        )
     return value
+
+
+def _is_control(char: str) -> bool:
+    return unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp")
 
 
 @dataclass

@@ -10,6 +10,7 @@ import base64
 import hashlib
 import hmac
 import os
+import stat
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -108,19 +109,42 @@ def load_signer(secret: str | None = None, private_key: str | None = None) -> Si
     return _load_private_key(_pem_bytes(private_key.strip()))
 
 
+# A PEM private key is a few KiB (RSA 4096: about 3.3 KiB). Anything much larger is not one,
+# and reading it whole (a variable pointing at /dev/zero) would only eat memory.
+MAX_PEM_BYTES = 64 * 1024
+
+
 def _pem_bytes(value: str) -> bytes:
     # Inline PEM text starts with its armour; anything else is taken as a file path.
     if value.startswith("-----BEGIN"):
         return value.encode("ascii", errors="replace")
     if "\n" in value or len(value) > 4096:
         raise CredentialError("the private key is neither PEM text nor a file path")
+    return _read_key_file(os.path.expanduser(value))
+
+
+def _read_key_file(path: str) -> bytes:
+    """A regular file of at most MAX_PEM_BYTES; never blocks on a FIFO or reads a device."""
     try:
-        with open(os.path.expanduser(value), "rb") as handle:
-            return handle.read()
+        # O_NONBLOCK: opening a FIFO with no writer would otherwise wait forever, past any
+        # --timeout. The type check below refuses it right after.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
         raise CredentialError("the private key file does not exist") from None
     except OSError as exc:
         raise CredentialError(f"the private key file cannot be read ({exc.strerror})") from None
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise CredentialError("the private key path is not a regular file")
+        try:
+            pem = handle.read(MAX_PEM_BYTES + 1)
+        except OSError as exc:
+            raise CredentialError(f"the private key file cannot be read ({exc.strerror})") from None
+    if len(pem) > MAX_PEM_BYTES:
+        raise CredentialError(
+            f"the private key file is larger than {MAX_PEM_BYTES // 1024} KiB: not a PEM key"
+        )
+    return pem
 
 
 def _load_private_key(pem: bytes) -> Signer:
