@@ -50,14 +50,15 @@ def render_policy(
     lines = [
         "# yaml-language-server: $schema=https://raw.githubusercontent.com/keylint/keylint/main/"
         "schemas/policy.schema.json",
-        f"# Written by `keylint init` from {source} at {now.strftime('%Y-%m-%dT%H:%M:%SZ')}:",
+        f"# Written by `keylint init` from {_comment(source)} at "
+        f"{now.strftime('%Y-%m-%dT%H:%M:%SZ')}:",
         "# it declares each key as Binance shows it now, so `keylint check` starts from zero",
         "# drift. Review every line: it records what IS, which is not always what SHOULD be.",
         "version: 1",
     ]
     if master:
         lines.append("master:")
-        lines += [f"  {field}: {value}" for field, value in master.items()]
+        lines += [f"  {field}: {_scalar(value)}" for field, value in master.items()]
     lines.append("keys:")
     for adopted in keys:
         lines += _key_lines(adopted, live_key(adopted.entry), now)
@@ -65,7 +66,7 @@ def render_policy(
 
 
 def _key_lines(adopted: Adopted, live: LiveKey, now: datetime) -> list[str]:
-    out = [f"  - name: {adopted.name}", '    owner: "@TODO"  # who answers for this key']
+    out = [f"  - name: {_scalar(adopted.name)}", '    owner: "@TODO"  # who answers for this key']
     for field in ("sub_account", "api_name", "api_key_env", "secret_env", "private_key_env"):
         value = getattr(adopted, field)
         if value:
@@ -76,7 +77,7 @@ def _key_lines(adopted: Adopted, live: LiveKey, now: datetime) -> list[str]:
             "holding the key's own credentials, for a full check"
         )
     if not live.exists:
-        out.append(f"    # Binance did not show this key: {live.reason or live.status}")
+        out.append(f"    # Binance did not show this key: {_comment(live.reason or live.status)}")
         out.append("    status: retired")
         out.append("    permissions: []")
         return out
@@ -110,7 +111,8 @@ def _ip_lines(live: LiveKey) -> list[str]:
             names.append(entry)
     out = [f"    ips: [{', '.join(_scalar(a) for a in addresses)}]"]
     if names:
-        out.append(f"    # also trusted, not an IP address: {', '.join(names)} (KL202 reports it)")
+        shown = ", ".join(_comment(name) for name in names)
+        out.append(f"    # also trusted, not an IP address: {shown} (KL202 reports it)")
     return out
 
 
@@ -129,9 +131,17 @@ def _age_lines(live: LiveKey, now: datetime) -> list[str]:
 
 
 def _scalar(value: str) -> str:
-    """A YAML scalar that reads back as the same string (quoted only when it must be)."""
+    """A YAML scalar that reads back as the same string (quoted only when it must be). JSON's
+    escapes are YAML's too, and ASCII-only output leaves no line break (U+2028 included) for
+    a hostile value to start a line of its own with."""
     import yaml
 
     if re.fullmatch(r"[A-Za-z0-9_.@/-]+", value) and yaml.safe_load(value) == value:
         return value
-    return json.dumps(value)
+    return json.dumps(value, ensure_ascii=True)
+
+
+def _comment(text: str) -> str:
+    """Text from Binance or a state file, fit for a YAML comment: one line, so that it can
+    never end the comment and become policy (a smuggled `waivers:`)."""
+    return json.dumps(text, ensure_ascii=True)[1:-1]

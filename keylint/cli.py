@@ -297,6 +297,21 @@ def check_base_url(url: str) -> str:
     return url.rstrip("/")
 
 
+def check_init_names(name: str, variables: dict[str, str | None]) -> None:
+    """`init` writes these into a policy: refuse what the policy format would refuse, before
+    reading anything (the policy must pass `validate` as printed)."""
+    import re
+
+    if not re.fullmatch(r"[a-z0-9][a-z0-9._-]*", name):
+        raise UsageError(
+            f"--name {name!r} is not a key name: lower-case letters, digits, '.', '_' and '-', "
+            "starting with a letter or digit"
+        )
+    for option, value in variables.items():
+        if value is not None and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value):
+            raise UsageError(f"{option} {value!r} is not an environment variable name")
+
+
 EnvOpt = Annotated[str | None, typer.Option(show_default=False, metavar="ENV_VAR")]
 
 
@@ -350,6 +365,17 @@ def init(
         from keylint.output import write_atomic
 
         clock = parse_now(now)
+        check_init_names(
+            name,
+            {
+                "--api-key-env": api_key_env,
+                "--secret-env": secret_env,
+                "--private-key-env": private_key_env,
+                "--master-api-key-env": master_api_key_env,
+                "--master-secret-env": master_secret_env,
+                "--master-private-key-env": master_private_key_env,
+            },
+        )
         problems: list[str] = []
         master = None
         if master_api_key_env:
@@ -396,6 +422,14 @@ def init(
                 )
                 if v
             }
+        if not keys:
+            # An empty `keys:` is no policy `validate` accepts: say why instead of printing one.
+            why = "; ".join(problems) or (
+                f"no keys of sub-account {sub_account!r} in {source}"
+                if sub_account
+                else f"no keys in {source}"
+            )
+            raise UsageError(f"nothing to declare: {why}")
         text = render_policy(keys, now=clock, source=source, master=master_fields)
         if output is not None:
             write_atomic(output, text)

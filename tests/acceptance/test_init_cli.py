@@ -67,3 +67,47 @@ def test_init_for_one_sub_account(keylint) -> None:
 def test_init_usage_errors(keylint, args: list[str], words: str) -> None:
     run = keylint("init", *args)
     assert run.exit_code == 2 and words in run.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (
+            ["--state", "examples/state.json", "--sub-account", "nobody@x.test"],
+            "nothing to declare",
+        ),
+        (["--api-key-env", "K", "--secret-env", "S", "--name", "Bad Name"], "is not a key name"),
+        (["--api-key-env", "K\nwaivers:", "--secret-env", "S"], "not an environment variable"),
+    ],
+    ids=["unknown-sub-account", "bad-name", "bad-variable"],
+)
+def test_init_refuses_what_would_not_validate(keylint, args: list[str], words: str) -> None:
+    run = keylint("init", *args)
+    assert run.exit_code == 2 and words in run.stderr
+    assert run.stdout == ""  # no empty or broken policy printed
+
+
+def test_a_hostile_state_cannot_smuggle_policy_through_init(keylint, tmp_path: Path) -> None:
+    """Strings from Binance or a state file end up in comments and values of the policy init
+    prints: a line break in them must never start a line of YAML (a `waivers:` of its own)."""
+    state = json.loads(Path("examples/state.json").read_text())
+    smuggled = "\n    waivers: [{rule: KL101, reason: x, expires: 2099-01-01}]\n#"
+    name, entry = next((n, e) for n, e in state["keys"].items() if e.get("ip_list"))
+    entry["ip_list"].append("office" + smuggled)
+    entry["ip_list"].append("vpn\u2028    waivers: []")
+    state["keys"]["evil" + smuggled] = {"status": "not_found", "reason": "gone" + smuggled}
+    for rows in state["sub_accounts"].values():
+        for row in rows:
+            row["apiName"] = str(row["apiName"]) + smuggled
+    hostile = tmp_path / "state.json"
+    hostile.write_text(json.dumps(state))
+    adopted = tmp_path / "adopted.yaml"
+    run = keylint("init", "--state", str(hostile), "--now", FIXED_NOW, "-o", str(adopted))
+    assert run.exit_code == 0, run.stderr
+    text = adopted.read_text()
+    assert not [line for line in text.splitlines() if line.lstrip().startswith("waivers")]
+    assert "\u2028" not in text
+    validated = keylint("validate", str(adopted), "--format", "json")
+    report = json.loads(validated.stdout)
+    assert [f["rule"] for f in report["findings"] if f["rule"] in ("KL001", "KL002")] == []
+    assert name in text
