@@ -805,7 +805,9 @@ def guarded(run: Callable[[], int]) -> int:
         sys.stdout.flush()  # a full disk or a closed pipe shows here, not at interpreter exit
         return code
     except KeylintError as exc:
-        typer.echo(f"keylint: error: {exc}", err=True)
+        from keylint.secrets import redact
+
+        typer.echo(f"keylint: error: {redact(str(exc))}", err=True)
         return exc.exit_code
     except KeyboardInterrupt:
         # Typer turns Ctrl-C into a silent exit 130 before main() can say anything.

@@ -29,6 +29,7 @@ from keylint.livekey import LISTING_FIELD, LiveKey, live_key
 from keylint.policy.ips import covers, is_single_address
 from keylint.policy.model import KeyPolicy, MasterPolicy
 from keylint.result import KeyReport, Result
+from keylint.secrets import redact
 
 PLAN_VERSION = 1
 PLAN_KIND = "keylint-plan"
@@ -648,6 +649,7 @@ def show_saved(value: Any) -> str:
     text = (
         value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, sort_keys=True)
     )
+    text = redact(text)  # before cutting it short: most of a secret is still a secret
     inert = "".join(
         char if char.isprintable() else char.encode("unicode_escape").decode("ascii")
         for char in text

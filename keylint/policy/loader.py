@@ -108,7 +108,8 @@ def _without_secrets(value: Any) -> Any:
     if isinstance(value, str):
         return REDACTED if looks_like_secret(value) else value
     if isinstance(value, dict):
-        return {name: _without_secrets(item) for name, item in value.items()}
+        # Field names too: a secret pasted as a key must not reach a "did you mean" message.
+        return {_without_secrets(name): _without_secrets(item) for name, item in value.items()}
     if isinstance(value, list):
         return [_without_secrets(item) for item in value]
     return value

@@ -18,6 +18,7 @@ from keylint.findings import Finding, Layer, Problem, Severity
 from keylint.livekey import LiveKey
 from keylint.policy.model import KeyPolicy
 from keylint.policy.yamlload import Pos
+from keylint.secrets import redact, redact_value
 
 
 class Kind(enum.Enum):
@@ -148,6 +149,8 @@ def stamp(rule_id: str, problem: Problem, *, file: str, key: str | None) -> Find
     if rule_id not in RULES:
         _load_all()
     found = RULES[rule_id]
+    # Every finding's text passes through the one redaction path: a secret pasted where a
+    # field name, a tag or a key name belongs is never repeated, in any format.
     return Finding(
         line=problem.line,
         column=problem.column,
@@ -155,13 +158,13 @@ def stamp(rule_id: str, problem: Problem, *, file: str, key: str | None) -> Find
         name=found.name,
         layer=found.layer,
         severity=problem.severity or found.severity,
-        file=file,
-        key=key,
-        message=problem.message,
-        remediation=problem.remediation,
-        subject=problem.subject,
-        expected=problem.expected,
-        actual=problem.actual,
+        file=redact(file),
+        key=redact(key) if key is not None else None,
+        message=redact(problem.message),
+        remediation=redact(problem.remediation),
+        subject=redact(problem.subject),
+        expected=redact_value(problem.expected),
+        actual=redact_value(problem.actual),
     )
 
 
