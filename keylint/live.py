@@ -151,13 +151,23 @@ def fetch_state(
         for name, entry in state.keys.items()
         if entry.get("status") == "error"
     }
-    counts = ", ".join(
-        f"{statuses.count(s)} {s.replace('_', ' ')}"
-        for s in ("ok", "not_found", "error")
-        if statuses.count(s)
-    )
     where = f" into {output}" if output is not None else ""
-    messages = [f"fetched {len(statuses)} keys{where}: {counts or 'none declared'}"]
+    # Keys with policy errors (or declared twice) are declared but never read: they count.
+    declared_count = len(statuses) + len(declared.skipped)
+    unread = statuses.count("error") + len(declared.skipped)
+    if not declared_count:
+        messages = [f"fetched 0 keys{where}: none declared"]
+    else:
+        seen = ", ".join(
+            f"{statuses.count(s)} {s.replace('_', ' ')}"
+            for s in ("ok", "not_found")
+            if statuses.count(s)
+        )
+        messages = [
+            f"fetched {declared_count - unread} of {declared_count} keys{where}"
+            + (f" ({seen})" if seen else "")
+            + (f"; {unread} could not be read" if unread else "")
+        ]
     messages += [f"  {name}: {reason}" for name, reason in failed.items()]
     messages += [f"skipped {line}" for line in declared.skipped]
     unchecked = bool(failed or declared.skipped)
