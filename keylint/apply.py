@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Literal
+from typing import Literal
 
 from keylint.binance import protocol
 from keylint.binance.client import BinanceClient
@@ -51,27 +51,28 @@ class ChangeOutcome:
 
 
 class AuditLog:
-    """JSON Lines, appended and flushed one line per change: what was asked, what happened.
+    """JSON Lines, appended one line per change: what was asked, what happened.
     Never a secret: the API key appears as its 8-character prefix, like everywhere else."""
 
     def __init__(self, path: Path, plan_source: str) -> None:
         self.path = path
         self.plan_source = plan_source
-        self._file: IO[str] | None = None
+        self._fd: int | None = None
 
     def __enter__(self) -> AuditLog:
         # 0o600: the log names keys and sub-accounts, which is nobody else's business.
-        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-        self._file = os.fdopen(fd, "a", encoding="utf-8")
+        self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self._file is not None:
-            self._file.close()
-            self._file = None
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
 
     def write(self, outcome: ChangeOutcome, when: datetime) -> None:
-        if self._file is None:
+        """Append one line; raises OSError (a full disk) with nothing left buffered to fail
+        again later: each line goes straight to the file."""
+        if self._fd is None:
             raise RuntimeError("AuditLog used outside 'with'")
         key, change = outcome.key, outcome.change
         record = {
@@ -93,8 +94,9 @@ class AuditLog:
             "error": outcome.reason,
             "plan": self.plan_source,
         }
-        self._file.write(json.dumps(record, ensure_ascii=False) + "\n")
-        self._file.flush()
+        data = (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8")
+        while data:
+            data = data[os.write(self._fd, data) :]
 
 
 async def execute(

@@ -619,8 +619,9 @@ def apply(
 
     Each change's outcome is shown (and logged with --log); a failure stops nothing else.
     Afterwards live state is read again and the remaining drift reported. Exit codes: 0 no
-    drift at or above --fail-on remains, 1 drift remains or a change failed, 3 some keys could
-    not be read, 2 nothing was changed (usage error, stale plan, not confirmed).
+    drift at or above --fail-on remains, 1 drift remains, a change failed or the log is
+    incomplete, 3 some keys could not be read, 2 nothing was changed (usage error, stale plan,
+    not confirmed).
     """
 
     def run() -> int:
@@ -694,6 +695,13 @@ def apply(
             if applied.after is not None:
                 sys.stdout.write("\nLive state after the changes:\n\n")
                 sys.stdout.write(get_reporter("text")(applied.after, color=color))
+        if applied.log_error is not None:
+            sys.stdout.flush()
+            typer.echo(
+                f"keylint: error: --log {applied.log_error}: the log is incomplete; every "
+                "outcome is printed above",
+                err=True,
+            )
         return applied.exit_code
 
     raise typer.Exit(guarded(run))

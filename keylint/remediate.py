@@ -128,6 +128,7 @@ class Applied:
     after: Result | None  # live state re-read after the calls; None when nothing was sent
     exit_code: int
     declined: bool = False  # the person answered no at the prompt
+    log_error: str | None = None  # why --log is incomplete: a write failed (a full disk)
 
 
 def apply_plan(
@@ -184,12 +185,20 @@ def apply_plan(
     except CredentialError as exc:
         raise PlanRefused(f"master credentials: {exc.reason}; nothing was changed") from None
 
-    async def _carry_out(audit: AuditLog | None) -> list[ChangeOutcome]:
-        def record(outcome: ChangeOutcome) -> None:
-            if audit is not None:
-                audit.write(outcome, now_utc())
-            on_outcome(outcome)
+    log_errors: list[str] = []
 
+    def record(outcome: ChangeOutcome) -> None:
+        # Never raises for the log: a change in flight must still be printed and its key's
+        # next change still sent. After a failed write the log is not written again, so it
+        # ends at the failure instead of having holes.
+        if audit is not None and not log_errors:
+            try:
+                audit.write(outcome, now_utc())
+            except OSError as exc:
+                log_errors.append(f"{log}: {exc.strerror or exc}")
+        on_outcome(outcome)
+
+    async def _carry_out(audit: AuditLog | None) -> list[ChangeOutcome]:
         async with BinanceClient(
             base_url=base_url, timeout=timeout, concurrency=concurrency
         ) as client:
@@ -226,4 +235,8 @@ def apply_plan(
     code = (after or fresh.result).exit_code
     if any(o.outcome in ("failed", "unknown", "not_attempted") for o in outcomes):
         code = EXIT_FINDINGS if code in (0, EXIT_UNCHECKED) else code
-    return Applied(plan, fresh.result, outcomes, after, code)
+    log_error = log_errors[0] if log_errors else None
+    if log_error is not None:
+        # The record of what was changed is incomplete: that alone fails the run (SPEC §6).
+        code = EXIT_FINDINGS
+    return Applied(plan, fresh.result, outcomes, after, code, log_error=log_error)
