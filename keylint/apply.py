@@ -9,6 +9,7 @@ live state that follows shows what actually happened.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import os
 from collections.abc import Callable, Mapping
@@ -40,6 +41,10 @@ OUTCOME_WORDS: dict[str, str] = {
     "refused": "not sent: it widens access (--allow-widen)",
     "not_attempted": "not sent",
 }
+
+# Why a change has the outcome it has when SIGINT or SIGTERM stopped the run (SPEC §6).
+IN_FLIGHT = "interrupted in flight: never re-sent"
+NOT_STARTED = "interrupted before it was sent"
 
 
 @dataclass(frozen=True)
@@ -108,17 +113,27 @@ async def execute(
     client: BinanceClient,
     record: Callable[[ChangeOutcome], None],
 ) -> list[ChangeOutcome]:
-    """Make every change of `keys` through `client`; `record` sees each outcome as it comes."""
+    """Make every change of `keys` through `client`; `record` sees each outcome as it comes.
 
-    async def run_key(key: KeyPlan) -> list[ChangeOutcome]:
-        outcomes = []
-        for change in key.changes:
-            outcome = await _run_change(key, change)
-            record(outcome)
-            outcomes.append(outcome)
-        return outcomes
+    Cancelled midway (SIGINT, SIGTERM), it records each change whose request may have left as
+    `unknown` and each one not started as `not_attempted`, then lets the cancellation go on:
+    every change of `keys` has been recorded exactly once by then.
+    """
+    settled: dict[tuple[int, int], ChangeOutcome] = {}
+    sent: set[tuple[int, int]] = set()
 
-    async def _run_change(key: KeyPlan, change: Change) -> ChangeOutcome:
+    def settle(at: tuple[int, int], outcome: ChangeOutcome) -> None:
+        settled[at] = outcome
+        record(outcome)
+
+    async def run_key(index: int, key: KeyPlan) -> None:
+        for number, change in enumerate(key.changes):
+            at = (index, number)
+            settle(at, await _run_change(key, change, on_send=functools.partial(sent.add, at)))
+
+    async def _run_change(
+        key: KeyPlan, change: Change, *, on_send: Callable[[], None]
+    ) -> ChangeOutcome:
         if change.widens and not allow_widen:
             return ChangeOutcome(key, change, "refused", "it widens access: run with --allow-widen")
         api_key = api_keys.get(key.name)
@@ -137,7 +152,7 @@ async def execute(
             method="POST" if change.method == "POST" else "DELETE",
         )
         try:
-            await client.call(call, master)
+            await client.call(call, master, on_send=on_send)
         except DeadlineExceeded as exc:
             return ChangeOutcome(key, change, "not_attempted", exc.reason)
         except (ServerError, TransportFailure, MalformedResponse) as exc:
@@ -148,8 +163,32 @@ async def execute(
             return ChangeOutcome(key, change, "failed", _explain(change, exc))
         return ChangeOutcome(key, change, "applied")
 
-    per_key = await asyncio.gather(*(run_key(key) for key in keys))
-    return [outcome for outcomes in per_key for outcome in outcomes]
+    try:
+        # Owned tasks: none outlives execute(), and a failure in one is not lost.
+        async with asyncio.TaskGroup() as group:
+            for index, key in enumerate(keys):
+                group.create_task(run_key(index, key))
+    except BaseException:
+        # Stopped (or a bug): what was in flight may have reached Binance, and is never sent
+        # again; what had not started was not sent. Both are recorded before going on.
+        for index, key in enumerate(keys):
+            for number, change in enumerate(key.changes):
+                at = (index, number)
+                if at not in settled:
+                    settle(at, unreached(key, change, allow_widen, in_flight=at in sent))
+        raise
+    return [settled[i, n] for i, key in enumerate(keys) for n in range(len(key.changes))]
+
+
+def unreached(
+    key: KeyPlan, change: Change, allow_widen: bool, *, in_flight: bool = False
+) -> ChangeOutcome:
+    """The outcome of a change the run was stopped before it finished."""
+    if in_flight:
+        return ChangeOutcome(key, change, "unknown", IN_FLIGHT)
+    if change.widens and not allow_widen:
+        return ChangeOutcome(key, change, "refused", "it widens access: run with --allow-widen")
+    return ChangeOutcome(key, change, "not_attempted", NOT_STARTED)
 
 
 def _explain(change: Change, error: BinanceError) -> str:
