@@ -9,13 +9,14 @@ live state that follows shows what actually happened.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Literal
+from typing import Literal
 
 from keylint.binance import protocol
 from keylint.binance.client import BinanceClient
@@ -41,6 +42,10 @@ OUTCOME_WORDS: dict[str, str] = {
     "not_attempted": "not sent",
 }
 
+# Why a change has the outcome it has when SIGINT or SIGTERM stopped the run (SPEC §6).
+IN_FLIGHT = "interrupted in flight: never re-sent"
+NOT_STARTED = "interrupted before it was sent"
+
 
 @dataclass(frozen=True)
 class ChangeOutcome:
@@ -51,27 +56,28 @@ class ChangeOutcome:
 
 
 class AuditLog:
-    """JSON Lines, appended and flushed one line per change: what was asked, what happened.
+    """JSON Lines, appended one line per change: what was asked, what happened.
     Never a secret: the API key appears as its 8-character prefix, like everywhere else."""
 
     def __init__(self, path: Path, plan_source: str) -> None:
         self.path = path
         self.plan_source = plan_source
-        self._file: IO[str] | None = None
+        self._fd: int | None = None
 
     def __enter__(self) -> AuditLog:
         # 0o600: the log names keys and sub-accounts, which is nobody else's business.
-        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-        self._file = os.fdopen(fd, "a", encoding="utf-8")
+        self._fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self._file is not None:
-            self._file.close()
-            self._file = None
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
 
     def write(self, outcome: ChangeOutcome, when: datetime) -> None:
-        if self._file is None:
+        """Append one line; raises OSError (a full disk) with nothing left buffered to fail
+        again later: each line goes straight to the file."""
+        if self._fd is None:
             raise RuntimeError("AuditLog used outside 'with'")
         key, change = outcome.key, outcome.change
         record = {
@@ -93,8 +99,9 @@ class AuditLog:
             "error": outcome.reason,
             "plan": self.plan_source,
         }
-        self._file.write(json.dumps(record, ensure_ascii=False) + "\n")
-        self._file.flush()
+        data = (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8")
+        while data:
+            data = data[os.write(self._fd, data) :]
 
 
 async def execute(
@@ -106,17 +113,27 @@ async def execute(
     client: BinanceClient,
     record: Callable[[ChangeOutcome], None],
 ) -> list[ChangeOutcome]:
-    """Make every change of `keys` through `client`; `record` sees each outcome as it comes."""
+    """Make every change of `keys` through `client`; `record` sees each outcome as it comes.
 
-    async def run_key(key: KeyPlan) -> list[ChangeOutcome]:
-        outcomes = []
-        for change in key.changes:
-            outcome = await _run_change(key, change)
-            record(outcome)
-            outcomes.append(outcome)
-        return outcomes
+    Cancelled midway (SIGINT, SIGTERM), it records each change whose request may have left as
+    `unknown` and each one not started as `not_attempted`, then lets the cancellation go on:
+    every change of `keys` has been recorded exactly once by then.
+    """
+    settled: dict[tuple[int, int], ChangeOutcome] = {}
+    sent: set[tuple[int, int]] = set()
 
-    async def _run_change(key: KeyPlan, change: Change) -> ChangeOutcome:
+    def settle(at: tuple[int, int], outcome: ChangeOutcome) -> None:
+        settled[at] = outcome
+        record(outcome)
+
+    async def run_key(index: int, key: KeyPlan) -> None:
+        for number, change in enumerate(key.changes):
+            at = (index, number)
+            settle(at, await _run_change(key, change, on_send=functools.partial(sent.add, at)))
+
+    async def _run_change(
+        key: KeyPlan, change: Change, *, on_send: Callable[[], None]
+    ) -> ChangeOutcome:
         if change.widens and not allow_widen:
             return ChangeOutcome(key, change, "refused", "it widens access: run with --allow-widen")
         api_key = api_keys.get(key.name)
@@ -135,7 +152,7 @@ async def execute(
             method="POST" if change.method == "POST" else "DELETE",
         )
         try:
-            await client.call(call, master)
+            await client.call(call, master, on_send=on_send)
         except DeadlineExceeded as exc:
             return ChangeOutcome(key, change, "not_attempted", exc.reason)
         except (ServerError, TransportFailure, MalformedResponse) as exc:
@@ -146,8 +163,32 @@ async def execute(
             return ChangeOutcome(key, change, "failed", _explain(change, exc))
         return ChangeOutcome(key, change, "applied")
 
-    per_key = await asyncio.gather(*(run_key(key) for key in keys))
-    return [outcome for outcomes in per_key for outcome in outcomes]
+    try:
+        # Owned tasks: none outlives execute(), and a failure in one is not lost.
+        async with asyncio.TaskGroup() as group:
+            for index, key in enumerate(keys):
+                group.create_task(run_key(index, key))
+    except BaseException:
+        # Stopped (or a bug): what was in flight may have reached Binance, and is never sent
+        # again; what had not started was not sent. Both are recorded before going on.
+        for index, key in enumerate(keys):
+            for number, change in enumerate(key.changes):
+                at = (index, number)
+                if at not in settled:
+                    settle(at, unreached(key, change, allow_widen, in_flight=at in sent))
+        raise
+    return [settled[i, n] for i, key in enumerate(keys) for n in range(len(key.changes))]
+
+
+def unreached(
+    key: KeyPlan, change: Change, allow_widen: bool, *, in_flight: bool = False
+) -> ChangeOutcome:
+    """The outcome of a change the run was stopped before it finished."""
+    if in_flight:
+        return ChangeOutcome(key, change, "unknown", IN_FLIGHT)
+    if change.widens and not allow_widen:
+        return ChangeOutcome(key, change, "refused", "it widens access: run with --allow-widen")
+    return ChangeOutcome(key, change, "not_attempted", NOT_STARTED)
 
 
 def _explain(change: Change, error: BinanceError) -> str:

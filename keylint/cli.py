@@ -718,8 +718,10 @@ def apply(
 
     Each change's outcome is shown (and logged with --log); a failure stops nothing else.
     Afterwards live state is read again and the remaining drift reported. Exit codes: 0 no
-    drift at or above --fail-on remains, 1 drift remains or a change failed, 3 some keys could
-    not be read, 2 nothing was changed (usage error, stale plan, not confirmed).
+    drift at or above --fail-on remains, 1 drift remains, a change failed or the log is
+    incomplete, 3 some keys could not be read, 2 nothing was changed (usage error, stale plan,
+    not confirmed), 130/143 stopped by SIGINT/SIGTERM (changes in flight are recorded as
+    unknown).
     """
 
     def run() -> int:
@@ -751,7 +753,7 @@ def apply(
                     "pass --yes (for automation); nothing was changed"
                 )
             widening = "" if allow_widen else " (changes that widen access are skipped)"
-            return typer.confirm(f"\nMake these changes at Binance{widening}?", err=True)
+            return ask(f"\nMake these changes at Binance{widening}?")
 
         shown: list[ChangeOutcome] = []
 
@@ -779,11 +781,19 @@ def apply(
         )
         if applied.declined:
             typer.echo("keylint: nothing was changed", err=True)
+        if applied.stopped is not None:
+            typer.echo(
+                f"keylint: interrupted ({applied.stopped.name}): no further change was sent; "
+                "changes in flight are recorded as unknown (never re-sent) and live state was "
+                "not read again",
+                err=True,
+            )
         if not text:
             import json
 
             after = applied.after or applied.before
-            document = json.loads(get_reporter("json")(after))
+            # Stopped: live state was not read again, and the state before is not the after.
+            document = None if applied.stopped else json.loads(get_reporter("json")(after))
             sys.stdout.write(
                 render_apply_json(applied.plan, applied.outcomes, document, applied.exit_code)
             )
@@ -793,6 +803,13 @@ def apply(
             if applied.after is not None:
                 sys.stdout.write("\nLive state after the changes:\n\n")
                 sys.stdout.write(get_reporter("text")(applied.after, color=color))
+        if applied.log_error is not None:
+            sys.stdout.flush()
+            typer.echo(
+                f"keylint: error: --log {applied.log_error}: the log is incomplete; every "
+                "outcome is printed above",
+                err=True,
+            )
         return applied.exit_code
 
     raise typer.Exit(guarded(run))
@@ -809,10 +826,14 @@ def guarded(run: Callable[[], int]) -> int:
 
         typer.echo(f"keylint: error: {redact(str(exc))}", err=True)
         return exc.exit_code
-    except KeyboardInterrupt:
-        # Typer turns Ctrl-C into a silent exit 130 before main() can say anything.
-        typer.echo("keylint: interrupted", err=True)
-        return 130
+    except KeyboardInterrupt as stop:
+        # Ctrl-C, or SIGTERM (keylint.signals): one line and 130 or 143, where Typer would
+        # exit silently before main() could say anything.
+        from keylint.signals import Stopped, exit_code
+
+        detail = stop.detail if isinstance(stop, Stopped) and stop.detail else ""
+        typer.echo(f"keylint: interrupted{': ' + detail if detail else ''}", err=True)
+        return exit_code(stop)
     except OSError as exc:
         if not _is_stdout_failure(exc):
             raise
@@ -839,6 +860,29 @@ def _stdout_failed(exc: OSError) -> int:
     with contextlib.suppress(OSError, ValueError):
         os.dup2(devnull, sys.stdout.fileno())
     return 2
+
+
+def ask(question: str) -> bool:
+    """Yes or no on the terminal (default no). Ctrl-C stops the run (130) and end of input
+    (Ctrl-D) answers no, where click's own prompt turns both into an exit 1 ("Aborted!")."""
+    from keylint.signals import Stopped, signum_of
+
+    while True:
+        sys.stderr.write(f"{question} [y/N]: ")
+        sys.stderr.flush()
+        try:
+            answer = sys.stdin.readline()
+        except KeyboardInterrupt as stop:
+            sys.stderr.write("\n")
+            raise Stopped(signum_of(stop), "nothing was changed") from None
+        if not answer:  # end of input
+            sys.stderr.write("\n")
+            return False
+        answer = answer.strip().lower()
+        if answer in ("y", "yes"):
+            return True
+        if answer in ("", "n", "no"):
+            return False
 
 
 def parse_now(value: str | None) -> datetime:
@@ -883,9 +927,12 @@ def use_color(stream: object) -> bool:
 
 def main() -> NoReturn:
     """Console-script entry point."""
+    from keylint import signals
+
+    signals.install()  # SIGTERM takes Ctrl-C's path: stop cleanly, say so, exit 143
     try:
         app()
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as stop:
         sys.stderr.write("keylint: interrupted\n")
-        sys.exit(130)
+        sys.exit(signals.exit_code(stop))
     sys.exit(0)  # pragma: no cover - app() always exits

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import re
@@ -18,6 +17,7 @@ from keylint.engine import Declared, LiveSource, check, declared_keys
 from keylint.findings import Severity
 from keylint.progress import ProgressLine
 from keylint.result import Result
+from keylint.signals import Stopped, describe, signum_of
 
 if TYPE_CHECKING:
     from keylint.binance.fetch import KeySpec, MasterSpec
@@ -33,14 +33,16 @@ class FetchOutcome:
     messages: list[str] = field(default_factory=list)
 
 
-INTERRUPTED = "interrupted (Ctrl-C) before this key was read"
+def not_reached(signum: int) -> str:
+    """Why a key was not read: "interrupted (Ctrl-C) before this key was read"."""
+    return f"interrupted ({describe(signum)}) before this key was read"
 
 
-class Interrupted(KeyboardInterrupt):
-    """Ctrl-C during a fetch, carrying the live state of the keys read before it."""
+class Interrupted(Stopped):
+    """SIGINT or SIGTERM during a fetch, carrying the live state of the keys read before it."""
 
-    def __init__(self, state: LiveState) -> None:
-        super().__init__()
+    def __init__(self, state: LiveState, signum: int) -> None:
+        super().__init__(signum)
         self.state = state
 
 
@@ -55,6 +57,7 @@ def fetch_now(
 ) -> LiveState:
     """Read every declared key from Binance, with a progress line on a terminal; `api_keys`
     receives the full API keys the master's listing shows (for `apply`, memory only)."""
+    from keylint import signals
     from keylint.binance.fetch import fetch_live_state
     from keylint.binance.state import LiveState
 
@@ -62,7 +65,7 @@ def fetch_now(
     reached: dict[str, dict[str, Any]] = {}
     started = datetime.now(UTC)
     try:
-        return asyncio.run(
+        return signals.run(
             fetch_live_state(
                 keys,
                 master,
@@ -75,9 +78,10 @@ def fetch_now(
                 api_keys=api_keys,
             )
         )
-    except KeyboardInterrupt:
-        missing = {k.name: {"status": "error", "error": INTERRUPTED} for k in keys}
-        raise Interrupted(LiveState(started, {**missing, **reached}, {})) from None
+    except KeyboardInterrupt as stop:
+        signum = signum_of(stop)
+        missing = {k.name: {"status": "error", "error": not_reached(signum)} for k in keys}
+        raise Interrupted(LiveState(started, {**missing, **reached}, {}), signum) from None
     finally:
         progress.close()
 
@@ -126,9 +130,10 @@ def run_check(
             paths, state=state, base_url=base_url, concurrency=concurrency, timeout=timeout
         )
     except Interrupted as stop:
-        # Ctrl-C: report what was read, and which keys were not reached (exit 130).
+        # SIGINT or SIGTERM: report what was read, and which keys were not reached (exit 130
+        # or 143).
         result = check(paths, live=stop.state, now=now, fail_on=fail_on)
-        result.interrupted = True
+        result.interrupted = stop.signum
         return result
     return check(paths, live=live, now=now, fail_on=fail_on)
 
@@ -139,9 +144,23 @@ def fetch_state(
     """Fetch every declared key's live state and write it as a state file (or to stdout)."""
     from keylint.binance.state import write_state
 
-    state = fetch_now(
-        declared.keys, declared.master, base_url=base_url, concurrency=concurrency, timeout=timeout
-    )
+    try:
+        state = fetch_now(
+            declared.keys,
+            declared.master,
+            base_url=base_url,
+            concurrency=concurrency,
+            timeout=timeout,
+        )
+    except Interrupted as stop:
+        # A partial state file would replace a complete one that `check --state` relies on.
+        reason = not_reached(stop.signum)
+        read = sum(1 for entry in stop.state.keys.values() if entry.get("error") != reason)
+        total = len(declared.keys)
+        line = (
+            f"interrupted ({stop.name}) after reading {read} of {total} keys: nothing was written"
+        )
+        return FetchOutcome(stop.exit_code, [line])
     if output is not None:
         write_state(output, state)
     else:
@@ -152,13 +171,23 @@ def fetch_state(
         for name, entry in state.keys.items()
         if entry.get("status") == "error"
     }
-    counts = ", ".join(
-        f"{statuses.count(s)} {s.replace('_', ' ')}"
-        for s in ("ok", "not_found", "error")
-        if statuses.count(s)
-    )
     where = f" into {output}" if output is not None else ""
-    messages = [f"fetched {len(statuses)} keys{where}: {counts or 'none declared'}"]
+    # Keys with policy errors (or declared twice) are declared but never read: they count.
+    declared_count = len(statuses) + len(declared.skipped)
+    unread = statuses.count("error") + len(declared.skipped)
+    if not declared_count:
+        messages = [f"fetched 0 keys{where}: none declared"]
+    else:
+        seen = ", ".join(
+            f"{statuses.count(s)} {s.replace('_', ' ')}"
+            for s in ("ok", "not_found")
+            if statuses.count(s)
+        )
+        messages = [
+            f"fetched {declared_count - unread} of {declared_count} keys{where}"
+            + (f" ({seen})" if seen else "")
+            + (f"; {unread} could not be read" if unread else "")
+        ]
     messages += [f"  {name}: {reason}" for name, reason in failed.items()]
     messages += [f"skipped {line}" for line in declared.skipped]
     unchecked = bool(failed or declared.skipped)

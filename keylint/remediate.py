@@ -7,7 +7,6 @@ and decides when to refuse: a stale saved plan, a plan for another Binance, no c
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import os
@@ -22,6 +21,7 @@ from keylint.errors import KeylintError
 from keylint.findings import Severity
 from keylint.plan import Plan, approval_differences, make_plan, show_saved
 from keylint.result import EXIT_FINDINGS, EXIT_UNCHECKED, EXIT_USAGE, Result
+from keylint.signals import Stopped
 
 if TYPE_CHECKING:  # apply imports httpx: a plan from a state file does not need it
     from keylint.apply import ChangeOutcome
@@ -128,6 +128,8 @@ class Applied:
     after: Result | None  # live state re-read after the calls; None when nothing was sent
     exit_code: int
     declined: bool = False  # the person answered no at the prompt
+    log_error: str | None = None  # why --log is incomplete: a write failed (a full disk)
+    stopped: Stopped | None = None  # SIGINT or SIGTERM stopped the changes
 
 
 def apply_plan(
@@ -147,7 +149,8 @@ def apply_plan(
 ) -> Applied:
     """`keylint apply`: a fresh plan, or a saved one still true to Binance; confirmed; carried
     out; then live state read again to show what drift remains."""
-    from keylint.apply import AuditLog, execute, now_utc
+    from keylint import signals
+    from keylint.apply import AuditLog, execute, now_utc, unreached
     from keylint.binance.client import BinanceClient
     from keylint.binance.errors import BinanceError
     from keylint.binance.fetch import credentials_from_env
@@ -185,12 +188,22 @@ def apply_plan(
     except CredentialError as exc:
         raise PlanRefused(f"master credentials: {exc.reason}; nothing was changed") from None
 
-    async def _carry_out(audit: AuditLog | None) -> list[ChangeOutcome]:
-        def record(outcome: ChangeOutcome) -> None:
-            if audit is not None:
-                audit.write(outcome, now_utc())
-            on_outcome(outcome)
+    recorded: list[ChangeOutcome] = []
+    log_errors: list[str] = []
 
+    def record(outcome: ChangeOutcome) -> None:
+        # Never raises for the log: a change in flight must still be printed and its key's
+        # next change still sent. After a failed write the log is not written again, so it
+        # ends at the failure instead of having holes.
+        recorded.append(outcome)
+        if audit is not None and not log_errors:
+            try:
+                audit.write(outcome, now_utc())
+            except OSError as exc:
+                log_errors.append(f"{log}: {exc.strerror or exc}")
+        on_outcome(outcome)
+
+    async def _carry_out() -> list[ChangeOutcome]:
         async with BinanceClient(
             base_url=base_url, timeout=timeout, concurrency=concurrency
         ) as client:
@@ -221,10 +234,38 @@ def apply_plan(
                 ) from None
         if sending and not confirm(plan):
             return Applied(plan, fresh.result, [], None, EXIT_USAGE, declined=True)
-        outcomes = asyncio.run(_carry_out(audit))
+        stopped: Stopped | None = None
+        try:
+            outcomes = signals.run(_carry_out())
+        except Stopped as stop:
+            # Every outcome is recorded: execute() settled the changes it had begun; the
+            # ones it never reached (stopped before it started) were not sent.
+            stopped = stop
+            seen = {(id(o.key), id(o.change)) for o in recorded}
+            for key, change in plan.changes:
+                if (id(key), id(change)) not in seen:
+                    record(unreached(key, change, allow_widen))
+            by_change = {(id(o.key), id(o.change)): o for o in recorded}
+            outcomes = [by_change[id(key), id(change)] for key, change in plan.changes]
 
-    after = read().result if sending else None
+    log_error = log_errors[0] if log_errors else None
+    after = None
+    if stopped is None and sending:
+        try:
+            after = read().result
+        except Stopped as stop:
+            stopped = stop
+    if stopped is not None:
+        # Stopping means stopping: live state is not read (again), and the exit code is the
+        # signal's, whatever else happened.
+        code = stopped.exit_code
+        return Applied(
+            plan, fresh.result, outcomes, after, code, log_error=log_error, stopped=stopped
+        )
     code = (after or fresh.result).exit_code
     if any(o.outcome in ("failed", "unknown", "not_attempted") for o in outcomes):
         code = EXIT_FINDINGS if code in (0, EXIT_UNCHECKED) else code
-    return Applied(plan, fresh.result, outcomes, after, code)
+    if log_error is not None:
+        # The record of what was changed is incomplete: that alone fails the run (SPEC §6).
+        code = EXIT_FINDINGS
+    return Applied(plan, fresh.result, outcomes, after, code, log_error=log_error)

@@ -15,7 +15,6 @@ EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_USAGE = 2
 EXIT_UNCHECKED = 3
-EXIT_INTERRUPTED = 130  # Ctrl-C, as shells report SIGINT
 
 
 @dataclass
@@ -99,7 +98,9 @@ class Result:
     fail_on: Severity | None = Severity.ERROR
     files: list[FileReport] = field(default_factory=list)
     tool_version: str = __version__
-    interrupted: bool = False  # Ctrl-C stopped the live reads: unreached keys are unchecked
+    # The signal (SIGINT 2, SIGTERM 15) that stopped the live reads; 0: none. Unreached keys
+    # are unchecked, and the exit code is 128 + the signal's number, as shells report it.
+    interrupted: int = 0
     # A streamed run (`engine.validate(..., stream=True)`): the reports still to come.
     # `reports()` hands each to the reporter once and keeps only its counts, in `streamed`, so
     # a run over 10,000 files holds one file's report at a time instead of all of them.
@@ -161,7 +162,7 @@ class Result:
     @property
     def exit_code(self) -> int:
         if self.interrupted:
-            return EXIT_INTERRUPTED
+            return 128 + self.interrupted
         tally = self._tally()
         if tally.failing(self.fail_on):
             return EXIT_FINDINGS

@@ -288,11 +288,20 @@ class BinanceClient:
             if self._clock_generation == seen_generation:
                 await self.sync_clock()
 
-    async def call(self, call: protocol.Call, credentials: Credentials | None) -> Any:
-        """Send `call` (signed with `credentials` when it is signed) and return its JSON."""
+    async def call(
+        self,
+        call: protocol.Call,
+        credentials: Credentials | None,
+        *,
+        on_send: Callable[[], None] | None = None,
+    ) -> Any:
+        """Send `call` (signed with `credentials` when it is signed) and return its JSON.
+
+        `on_send` runs each time the request is about to leave (after pacing): from then on
+        an interrupted write may have reached Binance."""
         generation = self._clock_generation
         try:
-            return await self._send(call, credentials)
+            return await self._send(call, credentials, on_send)
         except ClockSkew:
             pass
         try:
@@ -304,7 +313,7 @@ class BinanceClient:
                 code=-1021,
             ) from None
         try:
-            return await self._send(call, credentials)
+            return await self._send(call, credentials, on_send)
         except ClockSkew as exc:
             raise ClockSkew(
                 f"clock: Binance rejected the timestamp (-1021) again after re-syncing; the "
@@ -314,7 +323,12 @@ class BinanceClient:
                 status=exc.status,
             ) from None
 
-    async def _send(self, call: protocol.Call, credentials: Credentials | None) -> Any:
+    async def _send(
+        self,
+        call: protocol.Call,
+        credentials: Credentials | None,
+        on_send: Callable[[], None] | None = None,
+    ) -> Any:
         """Send with retries; raises the last typed error when attempts or time run out."""
         attempt = 0
         while True:
@@ -322,7 +336,7 @@ class BinanceClient:
             await self.pacer.acquire(call, self.deadline)
             try:
                 async with self._semaphore:
-                    return await self._attempt(call, credentials)
+                    return await self._attempt(call, credentials, on_send)
             except ClockSkew:
                 raise
             except RateLimited as exc:
@@ -353,7 +367,12 @@ class BinanceClient:
                     raise _amend(exc, " (no time left in --timeout to retry)") from None
                 await self._pause(delay)
 
-    async def _attempt(self, call: protocol.Call, credentials: Credentials | None) -> Any:
+    async def _attempt(
+        self,
+        call: protocol.Call,
+        credentials: Credentials | None,
+        on_send: Callable[[], None] | None = None,
+    ) -> Any:
         remaining = self.deadline - self._clock()
         if remaining <= 0:
             raise DeadlineExceeded(
@@ -373,6 +392,8 @@ class BinanceClient:
             auth = BinanceAuth(credentials, clock=self.binance_time, recv_window=self.recv_window)
         try:
             # asyncio.timeout bounds the whole exchange; httpx's own timeouts are per phase.
+            if on_send is not None:
+                on_send()
             self._in_use[shard] += 1
             try:
                 async with asyncio.timeout(budget):

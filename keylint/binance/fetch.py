@@ -1,8 +1,9 @@
 """Fetch the live state of declared keys: own credentials and the master's sub-account view.
 
-One coroutine per key; the master's sub-account listings are shared tasks, so each
-sub-account is listed once however many keys name it. Every key gets an entry, whatever
-happens to the others.
+One task per key; the master's sub-account listings are shared tasks, so each sub-account is
+listed once however many keys name it. Every key gets an entry, whatever happens to the
+others. All of them belong to one TaskGroup: none outlives the fetch (or the client it uses),
+and a cancellation (Ctrl-C, SIGTERM) reaches every one.
 """
 
 from __future__ import annotations
@@ -137,6 +138,7 @@ class _Run:
     progress: Progress | None
     done: int = 0
     unchecked: int = 0
+    tasks: asyncio.TaskGroup | None = None  # owns every task of the run
     sub_accounts: asyncio.Task[set[str] | None] | None = None
     listings: dict[str, asyncio.Task[_Listing]] = field(default_factory=dict)
     reached: dict[str, dict[str, Any]] | None = None  # filled as keys finish (Ctrl-C keeps it)
@@ -208,13 +210,17 @@ async def fetch_live_state(
         except BinanceError as exc:
             # Not fatal: signed calls resync on -1021 and report a clock error per key.
             log.warning("could not sync with Binance's clock: %s", exc.reason)
-        if master_creds is not None:
-            run.sub_accounts = asyncio.create_task(_sub_account_emails(run))
-            for email in dict.fromkeys(k.sub_account.lower() for k in keys if k.sub_account):
-                run.listings[email] = asyncio.create_task(_list_sub_account(run, spellings[email]))
-        entries = await asyncio.gather(*(_check_key(run, key, env) for key in keys))
-        entries = _claimed_by_value(run, keys, entries)
-        listed = {spellings[email]: await task for email, task in run.listings.items()}
+        emails = dict.fromkeys(k.sub_account.lower() for k in keys if k.sub_account)
+        async with asyncio.TaskGroup() as run.tasks:
+            if master_creds is not None and emails:
+                run.sub_accounts = run.tasks.create_task(_sub_account_emails(run))
+                for email in emails:
+                    run.listings[email] = run.tasks.create_task(
+                        _list_sub_account(run, spellings[email])
+                    )
+            checks = [run.tasks.create_task(_check_key(run, key, env)) for key in keys]
+        entries = _claimed_by_value(run, keys, [task.result() for task in checks])
+        listed = {spellings[email]: task.result() for email, task in run.listings.items()}
     sub_accounts = {
         email: redact(listing.rows) for email, listing in listed.items() if listing.rows is not None
     }
@@ -361,7 +367,8 @@ async def _check_key_inner(run: _Run, key: KeySpec, env: Mapping[str, str]) -> d
             own_problem = f"environment variable {api_key_env} is not set or empty"
         elif api_key is None:
             notes.append(f"{api_key_env} is not set: the key was found by its api_name")
-    own_task = asyncio.create_task(_own_restrictions(run, own)) if own is not None else None
+    assert run.tasks is not None
+    own_task = run.tasks.create_task(_own_restrictions(run, own)) if own is not None else None
 
     listing: _Listing | None = None
     master_problem: str | None = None

@@ -21,6 +21,14 @@ def _paint(color: bool, style: str, text: str) -> str:
 def headline(plan: Plan) -> str:
     """One line a person reads first: how much would change, and how much by hand."""
     counts = plan.summary()
+    unchecked = counts["unchecked"]
+    if plan.empty and unchecked:
+        # Nothing planned is no match when keys went unread: their drift is unknown.
+        were = "was" if unchecked == 1 else "were"
+        return (
+            f"Plan: no changes planned, but {_n(unchecked, 'key')} {were} not checked: "
+            "their drift is unknown"
+        )
     if plan.empty:
         verdict = "no changes: the live keys match their policies"
     elif not counts["changes"]:

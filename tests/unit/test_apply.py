@@ -223,3 +223,52 @@ def test_outcome_report_snapshot(snapshot: object) -> None:
     )
     assert text.replace(SUB_KEY[:8], "<prefix>") == snapshot
     assert document.replace(SUB_KEY[:8], "<prefix>").replace(__version__, "<version>") == snapshot
+
+
+def test_cancelled_midway_every_change_is_recorded_once_in_flight_as_unknown() -> None:
+    """SIGINT/SIGTERM reach execute() as a cancellation. The write whose request left may
+    have reached Binance: unknown, never re-sent. The one held back by the pacer and the one
+    not started were never sent: not_attempted. A widening one stays refused."""
+    sent: list[httpx.Request] = []
+
+    async def hang(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        await asyncio.Event().wait()  # Binance never answers
+        raise AssertionError("unreachable")
+
+    recorded: list[ChangeOutcome] = []
+
+    async def go() -> None:
+        # One UID-weighted call per window: the second key's revoke waits in the pacer.
+        client = BinanceClient(
+            base_url="https://binance.invalid",
+            timeout=300,
+            limits={"uid": 3000, "ip": 12000},
+            transport=httpx.MockTransport(hang),
+        )
+        async with client:
+            task = asyncio.create_task(
+                execute(
+                    [key_plan(REVOKE, REMOVE), key_plan(REVOKE, TRUST, name="other")],
+                    api_keys={"bot": SUB_KEY, "other": SUB_KEY},
+                    master=MASTER,
+                    allow_widen=False,
+                    client=client,
+                    record=recorded.append,
+                )
+            )
+            while not sent:
+                await asyncio.sleep(0.01)
+            await asyncio.sleep(0.05)
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+
+    asyncio.run(go())
+    assert len(sent) == 1
+    assert [(o.key.name, o.change.action, o.outcome, o.reason) for o in recorded] == [
+        ("bot", "revoke_permissions", "unknown", "interrupted in flight: never re-sent"),
+        ("bot", "remove_ips", "not_attempted", "interrupted before it was sent"),
+        ("other", "revoke_permissions", "not_attempted", "interrupted before it was sent"),
+        ("other", "add_ips", "refused", "it widens access: run with --allow-widen"),
+    ]
