@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 from pathlib import Path
 
 import jsonschema
@@ -151,8 +152,9 @@ def interrupted_check(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> tuple[
     from keylint.binance.state import parse_time as state_time
 
     def read_live(*_: object, **__: object) -> LiveState:
-        keys = {"alpha": ALPHA_READ, "bravo": {"status": "error", "error": live.INTERRUPTED}}
-        raise live.Interrupted(LiveState(state_time(FIXED_NOW), keys, {}))
+        unread = {"status": "error", "error": live.not_reached(signal.SIGINT)}
+        keys = {"alpha": ALPHA_READ, "bravo": unread}
+        raise live.Interrupted(LiveState(state_time(FIXED_NOW), keys, {}), signal.SIGINT)
 
     monkeypatch.setattr(live, "read_live", read_live)
     monkeypatch.chdir(tmp_path)  # relative paths: the same report wherever the test runs
