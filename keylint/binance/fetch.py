@@ -28,21 +28,12 @@ from keylint.binance.client import (
 from keylint.binance.errors import BinanceError, KeyFormatInvalid, KeyRejected
 from keylint.binance.signing import DEFAULT_RECV_WINDOW, CredentialError, Credentials, load_signer
 from keylint.binance.state import LiveState, redact
-from keylint.policy.permissions import BINANCE_FIELD
+from keylint.livekey import live_key
 
 log = logging.getLogger("keylint.binance")
 
 Progress = Callable[[int, int, int, int], None]
 """progress(done, total, unchecked, waiting_on_rate_limit)"""
-
-# Policy permission name → the field that shows it in the master's listing (binance-api.md).
-LISTING_FIELDS = {
-    "spot_and_margin_trading": "canTrade",
-    "margin_loan_repay_transfer": "canMarginLoanRepay",
-    "futures": "canFuturesTrade",
-    "universal_transfer": "canUniversalTransfer",
-    "european_options": "canVanillaOptions",
-}
 
 IP_NOT_WHITELISTED = (
     "this machine's IP is not whitelisted for the key (the master's listing still shows it)"
@@ -507,8 +498,9 @@ def _merge(
         "listing": redact(row) if row is not None else None,
         "ip_list": ip_list,
         "ip_restriction": redact(ip_data) if ip_data is not None else None,
-        "unverifiable": unverifiable(restrictions, row, ip_data),
     }
+    # Written for whoever reads the state file; keylint itself recomputes it on reading.
+    entry["unverifiable"] = list(live_key(entry).unverifiable)
     if notes:
         entry["notes"] = notes
     return entry
@@ -530,28 +522,3 @@ def _not_found(reason: str, notes: list[str]) -> dict[str, Any]:
     if notes:
         entry["notes"] = notes
     return entry
-
-
-def unverifiable(
-    restrictions: Mapping[str, Any] | None,
-    row: Mapping[str, Any] | None,
-    ip_data: Mapping[str, Any] | None,
-) -> list[str]:
-    """Policy fields no source showed: `permissions.<name>`, `ip_restrict`, `ips`, `max_age`."""
-    missing = []
-    for name, restriction_field in BINANCE_FIELD.items():
-        shown = restrictions is not None and restriction_field in restrictions
-        listed = row is not None and LISTING_FIELDS.get(name, "") in row
-        if not (shown or listed):
-            missing.append(f"permissions.{name}")
-    ip_restrict = restrictions.get("ipRestrict") if restrictions is not None else None
-    if ip_restrict is None and ip_data is not None:
-        ip_restrict = protocol.parse_ip_restriction(ip_data).ip_restrict
-    if ip_restrict is None:
-        missing.append("ip_restrict")
-    # With IP restriction off Binance ignores any list, so there is nothing to verify.
-    if ip_data is None and ip_restrict is not False:
-        missing.append("ips")
-    if restrictions is None or not isinstance(restrictions.get("createTime"), int):
-        missing.append("max_age")
-    return missing
