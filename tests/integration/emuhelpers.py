@@ -107,8 +107,19 @@ class Fleet:
                 found.extend(line for line in body if len(line) >= 16)
         return found
 
+    def assert_no_secrets(self, *texts: str) -> None:
+        """No output, file or log carries any of `needles()`."""
+        for text in texts:
+            for needle in self.needles():
+                assert needle not in text
+
     def master_only_env(self) -> dict[str, str]:
         return {k: v for k, v in self.env.items() if k.startswith("MASTER_")}
+
+
+def writes(emu: Emulator) -> list[tuple[str, str]]:
+    """The write calls the emulator received, in order: what apply really sent."""
+    return [(r.method, r.path) for r in emu.requests if r.method != "GET"]
 
 
 def fetch(fleet: Fleet, emu: Emulator, **options: Any) -> LiveState:

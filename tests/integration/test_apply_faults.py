@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from emuhelpers import Fleet
-from test_apply_live import EMAIL, IP_LIST, IP_V2, PERMISSION, SUB_API, assert_no_secrets, build
+from test_apply_live import EMAIL, IP_LIST, IP_V2, PERMISSION, SUB_API, build
 
 from keylint.testing.emulator import Emulator, Fault
 
@@ -96,7 +96,7 @@ def test_a_log_that_fails_midway_stops_no_change_and_says_so(tmp_path: Path) -> 
         "keylint: error: --log /dev/full: No space left on device: the log is incomplete; "
         "every outcome is printed above"
     ], outcome
-    assert_no_secrets(fleet, done.stdout, done.stderr)
+    fleet.assert_no_secrets(done.stdout, done.stderr)
 
 
 @pytest.mark.parametrize(
@@ -168,7 +168,7 @@ def test_a_signal_with_writes_in_flight_loses_no_record(
     assert "Changes: 2 applied, 2 with unknown outcome, 1 not sent." in stdout
     assert stderr.startswith(f"keylint: interrupted ({name}): no further change was sent"), stderr
     assert "Live state after the changes" not in stdout  # stopping means stopping
-    assert_no_secrets(fleet, stdout, stderr, log.read_text())
+    fleet.assert_no_secrets(stdout, stderr, log.read_text())
 
 
 def test_ctrl_c_at_the_prompt_exits_130_and_ctrl_d_exits_2(tmp_path: Path) -> None:
@@ -249,7 +249,7 @@ def test_no_key_readable_no_stray_task_and_no_false_all_clear(
     for command, (returncode, stdout, stderr) in runs.items():
         assert not any(bad in stdout + stderr for bad in BAD), (command, stdout, stderr)
         assert returncode == (3 if command == "fetch" else exit_code), (command, stdout, stderr)
-        assert_no_secrets(fleet, stdout, stderr)
+        fleet.assert_no_secrets(stdout, stderr)
     assert "fetched 0 of 2 keys; 2 could not be read" in runs["fetch"][2]
     assert "none declared" not in runs["fetch"][2]
     for command in ("plan", "apply"):
@@ -299,4 +299,4 @@ def test_sigterm_while_binance_hangs_exits_143(tmp_path: Path, command: str) -> 
         assert not (tmp_path / "state.json").exists()
     else:
         assert stderr == "keylint: interrupted\n"
-    assert_no_secrets(fleet, stdout, stderr)
+    fleet.assert_no_secrets(stdout, stderr)

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from emuhelpers import Fleet
+from emuhelpers import Fleet, writes
 
 from keylint.testing.emulator import Emulator, Fault
 
@@ -126,16 +126,6 @@ def keylint(fleet: Fleet, tmp_path: Path, *args: str) -> subprocess.CompletedPro
     )
 
 
-def writes(emu: Emulator) -> list[tuple[str, str]]:
-    return [(r.method, r.path) for r in emu.requests if r.method != "GET"]
-
-
-def assert_no_secrets(fleet: Fleet, *texts: str) -> None:
-    for text in texts:
-        for needle in fleet.needles():
-            assert needle not in text
-
-
 def plan_json(fleet: Fleet, tmp_path: Path, emu: Emulator) -> dict[str, object]:
     done = keylint(fleet, tmp_path, "plan", "--base-url", emu.base_url, "--format", "json")
     assert done.returncode in (0, 1), done.stderr
@@ -198,7 +188,7 @@ def test_one_apply_converges_a_drifted_fleet(tmp_path: Path) -> None:
     ]
     assert [r["change"] for r in records if r["key"] == "hedger"] == ["restrict_ips", "remove_ips"]
     assert all(r["outcome"] == "applied" and r["time"].endswith("Z") for r in records)
-    assert_no_secrets(fleet, plan.stdout, plan.stderr, done.stdout, done.stderr, log.read_text())
+    fleet.assert_no_secrets(plan.stdout, plan.stderr, done.stdout, done.stderr, log.read_text())
 
 
 def test_widening_waits_for_allow_widen(tmp_path: Path) -> None:
@@ -277,7 +267,7 @@ def test_a_stale_saved_plan_is_refused(tmp_path: Path) -> None:
         )
         assert done.returncode == 0, done.stdout + done.stderr
         assert mm.ip_list == ["203.0.113.5", "203.0.113.10"]
-    assert_no_secrets(fleet, saved.read_text(), made.stdout, done.stdout, done.stderr)
+    fleet.assert_no_secrets(saved.read_text(), made.stdout, done.stdout, done.stderr)
 
 
 def _edit_change(document: dict[str, Any], key: str, action: str) -> dict[str, Any]:
@@ -356,7 +346,7 @@ def test_an_edited_saved_plan_is_refused_with_zero_writes(tmp_path: Path) -> Non
         )
         assert done.returncode == 0, done.stdout + done.stderr
         assert len(writes(emu)) == 5
-    assert_no_secrets(fleet, *outputs, done.stdout, done.stderr)
+    fleet.assert_no_secrets(*outputs, done.stdout, done.stderr)
 
 
 def test_a_whitelist_entry_that_is_not_an_ip_is_left_to_a_person(tmp_path: Path) -> None:
@@ -387,7 +377,7 @@ def test_a_whitelist_entry_that_is_not_an_ip_is_left_to_a_person(tmp_path: Path)
         assert done.returncode == 1, done.stdout + done.stderr  # KL202 office-vpn remains
         again = keylint(fleet, tmp_path, "apply", "--yes", "--base-url", emu.base_url)
         assert len(writes(emu)) == 1 and again.returncode == 1
-    assert_no_secrets(fleet, done.stdout, done.stderr, again.stdout, again.stderr)
+    fleet.assert_no_secrets(done.stdout, done.stderr, again.stdout, again.stderr)
 
 
 def test_a_failure_midway_is_logged_and_stops_nothing_else(tmp_path: Path) -> None:
@@ -426,7 +416,7 @@ def test_a_failure_midway_is_logged_and_stops_nothing_else(tmp_path: Path) -> No
         after = done.stdout.split("Live state after the changes:")[1]
         assert "KL201" in after and "KL305" in after and "KL202" in after
         assert "KL101" not in after
-    assert_no_secrets(fleet, done.stdout, done.stderr, log.read_text())
+    fleet.assert_no_secrets(done.stdout, done.stderr, log.read_text())
 
 
 def test_apply_asks_first_and_refuses_without_a_terminal(tmp_path: Path) -> None:

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from emuhelpers import Fleet
+from emuhelpers import Fleet, writes
 
 from keylint.testing.emulator import Emulator
 
@@ -61,16 +61,6 @@ def keylint(
 def report(done: subprocess.CompletedProcess[str]) -> dict[str, Any]:
     assert done.stdout, done.stderr
     return json.loads(done.stdout)  # type: ignore[no-any-return]
-
-
-def writes(emu: Emulator) -> list[tuple[str, str]]:
-    return [(r.method, r.path) for r in emu.requests if r.method != "GET"]
-
-
-def assert_no_secrets(fleet: Fleet, *texts: str) -> None:
-    for text in texts:
-        for needle in fleet.needles():
-            assert needle not in text
 
 
 ACTIVE = f"""\
@@ -138,7 +128,7 @@ def test_a_key_two_entries_claim_is_never_judged_or_changed(tmp_path: Path) -> N
         assert applied.returncode == 1, applied.stdout + applied.stderr
     live = next(k for k in fleet.scenario.keys if k.label == "mm-bot")
     assert live.ip_list == ["203.0.113.5", "192.0.2.7"]  # still there, unchanged
-    assert_no_secrets(fleet, checked.stdout, planned.stdout, applied.stdout, applied.stderr)
+    fleet.assert_no_secrets(checked.stdout, planned.stdout, applied.stdout, applied.stderr)
 
 
 def test_two_live_keys_under_one_declared_label(tmp_path: Path) -> None:
@@ -191,7 +181,7 @@ def test_two_live_keys_under_one_declared_label(tmp_path: Path) -> None:
         assert writes(emu) == []
         assert applied.returncode == 1, applied.stdout + applied.stderr
     texts = [checked.stdout, planned.stdout, applied.stdout, (tmp_path / "state.json").read_text()]
-    assert_no_secrets(fleet, *texts, fetched.stderr)
+    fleet.assert_no_secrets(*texts, fetched.stderr)
     assert all(p in checked.stdout for p in prefixes)
 
 
@@ -244,7 +234,7 @@ def test_a_sub_account_key_is_audited_with_its_api_key_alone(tmp_path: Path) -> 
     assert [(f["key"], f["rule"]) for f in document["findings"]] == [("mm", "KL101")]
     # What only the key's own credentials show is unverifiable, never guessed.
     assert {"permissions.withdrawals", "max_age"} <= set(keys["mm"]["unverifiable"])
-    assert_no_secrets(fleet, checked.stdout, checked.stderr)
+    fleet.assert_no_secrets(checked.stdout, checked.stderr)
 
 
 def test_a_key_outside_sub_accounts_still_needs_a_signing_secret(tmp_path: Path) -> None:
@@ -279,7 +269,7 @@ def test_a_credential_problem_names_the_variable(tmp_path: Path) -> None:
             assert key["status"] == "unchecked" and reason in key["error"], key["error"]
             assert "no credentials are declared" not in key["error"]
             assert str(tmp_path) not in key["error"]  # a variable's value is never shown
-            assert_no_secrets(fleet, done.stdout, done.stderr)
+            fleet.assert_no_secrets(done.stdout, done.stderr)
 
 
 TWO_VARIABLES = f"""\
@@ -326,4 +316,4 @@ def test_two_variables_holding_one_api_key_are_caught_at_fetch_time(tmp_path: Pa
         assert writes(emu) == []
         assert applied.returncode == 3, applied.stdout + applied.stderr
     assert fleet.scenario.key(mm.api_key) is not None
-    assert_no_secrets(fleet, checked.stdout, checked.stderr, applied.stdout, applied.stderr)
+    fleet.assert_no_secrets(checked.stdout, checked.stderr, applied.stdout, applied.stderr)
