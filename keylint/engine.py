@@ -422,21 +422,29 @@ def _report_file(
         key_report = _report_key(key, rules, now, live, claim)
         key_report.findings = review_order(by_key.pop(key.name, []) + key_report.findings)
         report.keys.append(key_report)
+    file_reasons = _entry_reasons(report.findings)
     for label, pos in policy_file.invalid_keys:
+        findings = by_key.pop(label, [])
+        reasons = _entry_reasons(findings) or file_reasons or "KL002"
         report.keys.append(
             KeyReport(
                 name=label,
                 file=policy_file.path,
                 line=pos.line,
                 status="static" if live is None else "unchecked",
-                error="the policy entry is invalid (KL002); its other rules did not run",
-                findings=review_order(by_key.pop(label, [])),
+                error=f"the policy entry is invalid ({reasons}); its other rules did not run",
+                findings=review_order(findings),
             )
         )
     for leftovers in by_key.values():  # a finding naming a key no entry kept: still reported
         report.findings.extend(leftovers)
     report.keys.sort(key=lambda k: k.line)
     return report
+
+
+def _entry_reasons(findings: Iterable[Finding]) -> str:
+    """The rules that left an entry unread: KL002 (schema), KL001 (a duplicate field)."""
+    return ", ".join(sorted({f.rule for f in findings if f.rule in ("KL001", "KL002")}))
 
 
 def _report_key(

@@ -401,6 +401,12 @@ class _PolicyReader:
                     "delete the other: keylint and every other YAML tool read only one of them.",
                 )
             )
+            # Which of the two values the author meant is unknown, so the entry (outside any
+            # entry: every entry of the file) is not judged on the one YAML happened to keep.
+            if isinstance(index, int):
+                self.invalid.add(index)
+            else:
+                self.file_invalid = True
         if data is None:
             self.problem(
                 "KL002", (), "the file is empty; a policy file needs `version: 1` and `keys:`"
