@@ -96,6 +96,11 @@ def test_unchecked_keys_alone_exit_3(keylint, tmp_path: Path) -> None:
         ('{"version": 1}', "'fetched_at' is a required property"),
         (
             '{"version": 2, "fetched_at": "2026-11-24T09:00:00Z", "keys": {}, "sub_accounts": {}}',
+            "state.json: written by a newer keylint (state format 2; this keylint reads 1): "
+            "upgrade keylint\n",
+        ),
+        (
+            '{"version": 0, "fetched_at": "2026-11-24T09:00:00Z", "keys": {}, "sub_accounts": {}}',
             "$.version: 1 was expected",
         ),
         ("", "not valid JSON"),
