@@ -19,7 +19,7 @@ from typing import Any, NamedTuple, Protocol
 from keylint.findings import Finding, Problem, Severity
 from keylint.livekey import LiveKey, live_key
 from keylint.packed import Buffer, Hashes, Strings
-from keylint.policy.loader import PolicyFile, discover, load_policy_file
+from keylint.policy.loader import PolicyFile, Refused, discover, load_policy_file
 from keylint.policy.model import KeyPolicy, MasterPolicy
 from keylint.policy.schema import FAST_PATH_MIN_FILES
 from keylint.policy.yamlload import Pos
@@ -53,22 +53,26 @@ def validate(
     return result
 
 
-def _lint_files(files: list[Path], *, now: datetime) -> Iterator[FileReport]:
+def _lint_files(files: list[Path | Refused], *, now: datetime) -> Iterator[FileReport]:
     """Each file's report in path order, KL003 included, as soon as it can be known."""
     lint = functools.partial(lint_file, fast_schema=len(files) >= FAST_PATH_MIN_FILES, now=now)
     # Held for the whole run: as plain strings, a quarter of the memory of Path objects.
-    names = [str(path) for path in files]
+    names = [str(path) if isinstance(path, Path) else path for path in files]
     workers = min(os.cpu_count() or 1, 4)
     if len(names) >= PARALLEL_MIN_FILES and workers > 1:
         linted = _lint_in_pool(lint, names, workers)
     else:
-        linted = map(lint, map(Path, names))
+        linted = map(lint, map(_entry, names))
     registry = _Registry()
     return (registry.add(report, identities) for report, identities in linted)
 
 
+def _entry(name: str | Refused) -> Path | Refused:
+    return Path(name) if isinstance(name, str) else name
+
+
 def _lint_in_pool(
-    lint: Callable[[Path], LintResult], files: list[str], workers: int
+    lint: Callable[[Path | Refused], LintResult], files: list[str | Refused], workers: int
 ) -> Iterator[LintResult]:
     """`map(lint, files)` in worker processes, with only a few chunks of files in flight.
 
@@ -92,8 +96,10 @@ def _lint_in_pool(
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _lint_chunk(lint: Callable[[Path], LintResult], files: list[str]) -> list[LintResult]:
-    return [lint(Path(name)) for name in files]
+def _lint_chunk(
+    lint: Callable[[Path | Refused], LintResult], files: list[str | Refused]
+) -> list[LintResult]:
+    return [lint(_entry(name)) for name in files]
 
 
 @dataclasses.dataclass
@@ -240,7 +246,7 @@ def identity(key: KeyPolicy, slot: int) -> KeyIdentity:
 LintResult = tuple[FileReport, list[KeyIdentity]]
 
 
-def lint_file(path: Path, *, fast_schema: bool, now: datetime) -> LintResult:
+def lint_file(path: Path | Refused, *, fast_schema: bool, now: datetime) -> LintResult:
     """Load one policy file and run the static rules on its keys (everything but KL003)."""
     policy_file = load_policy_file(path, fast_schema=fast_schema)
     report = _report_file(policy_file, _static_rules(), now)
@@ -416,21 +422,29 @@ def _report_file(
         key_report = _report_key(key, rules, now, live, claim)
         key_report.findings = review_order(by_key.pop(key.name, []) + key_report.findings)
         report.keys.append(key_report)
+    file_reasons = _entry_reasons(report.findings)
     for label, pos in policy_file.invalid_keys:
+        findings = by_key.pop(label, [])
+        reasons = _entry_reasons(findings) or file_reasons or "KL002"
         report.keys.append(
             KeyReport(
                 name=label,
                 file=policy_file.path,
                 line=pos.line,
                 status="static" if live is None else "unchecked",
-                error="the policy entry is invalid (KL002); its other rules did not run",
-                findings=review_order(by_key.pop(label, [])),
+                error=f"the policy entry is invalid ({reasons}); its other rules did not run",
+                findings=review_order(findings),
             )
         )
     for leftovers in by_key.values():  # a finding naming a key no entry kept: still reported
         report.findings.extend(leftovers)
     report.keys.sort(key=lambda k: k.line)
     return report
+
+
+def _entry_reasons(findings: Iterable[Finding]) -> str:
+    """The rules that left an entry unread: KL002 (schema), KL001 (a duplicate field)."""
+    return ", ".join(sorted({f.rule for f in findings if f.rule in ("KL001", "KL002")}))
 
 
 def _report_key(

@@ -203,6 +203,7 @@ class BinanceClient:
         wall_clock: Callable[[], float] = time.time,
         sleep: Callable[[float], Any] = asyncio.sleep,
         rng: Callable[[], float] = random.random,
+        sync_before_signing: bool = False,
     ) -> None:
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
@@ -230,6 +231,9 @@ class BinanceClient:
         self.deadline = clock() + timeout
         self.offset_ms = 0
         self._clock_generation = 0
+        # With `sync_before_signing`, the clock is synced before the first signed call rather
+        # than by the caller up front: a run that signs nothing sends no request at all.
+        self._clock_tried = not sync_before_signing
         self._clock_lock = asyncio.Lock()
         self._http: httpx.AsyncClient | None = None
         self._pools: list[httpx.AsyncClient] = []
@@ -288,6 +292,21 @@ class BinanceClient:
             if self._clock_generation == seen_generation:
                 await self.sync_clock()
 
+    async def _first_sync(self) -> None:
+        """Sync with Binance's clock once, before the first signed call."""
+        async with self._clock_lock:
+            if self._clock_tried:
+                return
+            try:
+                await self.sync_clock()
+            except BinanceError as exc:
+                # Not fatal: signed calls resync on -1021 and report a clock error per key.
+                log.warning("could not sync with Binance's clock: %s", exc.reason)
+            finally:
+                # Set only now: calls arriving meanwhile wait on the lock for the offset
+                # rather than signing with the unsynced clock.
+                self._clock_tried = True
+
     async def call(
         self,
         call: protocol.Call,
@@ -299,6 +318,8 @@ class BinanceClient:
 
         `on_send` runs each time the request is about to leave (after pacing): from then on
         an interrupted write may have reached Binance."""
+        if call.signed and not self._clock_tried:
+            await self._first_sync()
         generation = self._clock_generation
         try:
             return await self._send(call, credentials, on_send)
@@ -427,7 +448,9 @@ class BinanceClient:
             ) from None
         self.pacer.observe(call, protocol.read_weights(response.headers).for_call(call))
         log.debug("%s %s -> %d", call.path, _who(credentials), response.status_code)
-        return protocol.parse_response(response.status_code, response.headers, response.content)
+        return protocol.parse_response(
+            response.status_code, response.headers, response.content, path=response.url.path
+        )
 
     def _backoff(self, attempt: int) -> float:
         # Exponential with jitter, so keys failing together do not retry in lockstep.

@@ -69,6 +69,10 @@ class WafBlocked(BinanceError):
     """403: Binance's web application firewall refused the request."""
 
 
+class WrongUrl(BinanceError):
+    """404: no such endpoint at this base URL; asking again cannot help."""
+
+
 class ServerError(BinanceError):
     """5xx: Binance failed; the outcome of the request is unknown, reads may be retried."""
 

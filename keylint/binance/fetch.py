@@ -180,6 +180,9 @@ async def fetch_live_state(
         weight_window=weight_window,
         attempt_timeout=attempt_timeout,
         transport=transport,
+        # Synced before the first signed call, so a run in which no key has credentials sends
+        # nothing at all (no GET /api/v3/time for nothing).
+        sync_before_signing=True,
     )
     master_creds, master_note = _master_credentials(master, env)
     # One listing a sub-account however its e-mail is spelled (Binance ignores case): each
@@ -196,11 +199,6 @@ async def fetch_live_state(
             api_keys=api_keys,
         )
         client._on_wait = lambda _n: run.report()
-        try:
-            await client.sync_clock()
-        except BinanceError as exc:
-            # Not fatal: signed calls resync on -1021 and report a clock error per key.
-            log.warning("could not sync with Binance's clock: %s", exc.reason)
         emails = dict.fromkeys(k.sub_account.lower() for k in keys if k.sub_account)
         async with asyncio.TaskGroup() as run.tasks:
             if master_creds is not None and emails:

@@ -20,6 +20,7 @@ from keylint.binance.errors import (
     RateLimited,
     ServerError,
     WafBlocked,
+    WrongUrl,
     error_for_code,
 )
 
@@ -157,10 +158,15 @@ def retry_after(headers: Mapping[str, str]) -> float | None:
     return None
 
 
-def parse_response(status: int, headers: Mapping[str, str], body: bytes) -> Any:
-    """Decoded JSON of a successful answer, or raise the typed error the answer means."""
+def parse_response(
+    status: int, headers: Mapping[str, str], body: bytes, *, path: str | None = None
+) -> Any:
+    """Decoded JSON of a successful answer, or raise the typed error the answer means.
+
+    `path` is the URL path the request went to (base URL prefix included), for messages.
+    """
     if status >= 400:
-        raise error_for_response(status, headers, body)
+        raise error_for_response(status, headers, body, path=path)
     content_type = _content_type(headers)
     if content_type != "application/json":
         raise MalformedResponse(
@@ -171,8 +177,20 @@ def parse_response(status: int, headers: Mapping[str, str], body: bytes) -> Any:
     return _decode_json(status, body)
 
 
-def error_for_response(status: int, headers: Mapping[str, str], body: bytes) -> BinanceError:
+def error_for_response(
+    status: int, headers: Mapping[str, str], body: bytes, *, path: str | None = None
+) -> BinanceError:
     """The typed error for an HTTP error answer (status >= 400)."""
+    if status == 404:
+        # Every endpoint keylint calls exists at Binance's root: a 404 (whatever code a body
+        # carries) means the base URL is wrong, which no retry can fix.
+        where = (path or "the request")[:200]
+        return WrongUrl(
+            f"wrong URL: Binance answered HTTP 404 (not found) for {where}; "
+            "the base URL looks wrong (--base-url or KEYLINT_BASE_URL is the API's root, "
+            "e.g. https://api.binance.com)",
+            status=status,
+        )
     wait = retry_after(headers)
     payload = _try_json(body)
     code = payload.get("code") if isinstance(payload, dict) else None

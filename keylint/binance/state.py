@@ -120,6 +120,13 @@ def read_state(path: str | os.PathLike[str]) -> LiveState:
         ) from None
     except (ValueError, RecursionError):
         raise StateFileError(f"{source}: not valid JSON") from None
+    version = data.get("version") if isinstance(data, dict) else None
+    if isinstance(version, int) and not isinstance(version, bool) and version > STATE_VERSION:
+        # Not a broken file: a newer format this keylint cannot know the rules of.
+        raise StateFileError(
+            f"{source}: written by a newer keylint (state format {version}; this keylint reads "
+            f"{STATE_VERSION}): upgrade keylint"
+        )
     for problem in schema_problems(data):
         raise StateFileError(f"{source}: {problem}")
     try:

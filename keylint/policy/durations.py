@@ -11,6 +11,11 @@ _ISO = re.compile(
     r"(?:T(?=\d)(?:(?P<hours>\d{1,6})H)?(?:(?P<minutes>\d{1,6})M)?(?:(?P<seconds>\d{1,6})S)?)?$"
 )
 _UNITS = {"h": "hours", "d": "days", "w": "weeks"}
+# The schema's patterns allow 6 digits (editors check the same); longer numbers are not typos
+# but values too large to mean anything, and the message says so.
+MAX_DIGITS = 6
+_UNBOUNDED_SHORT = re.compile(r"^\d+[hdw]$")
+_UNBOUNDED_ISO = re.compile(r"^P(?!$)(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?$")
 
 # Shared with the policy schema so editors and the loader agree on what parses.
 PATTERN = (
@@ -31,15 +36,45 @@ def parse_duration(text: str) -> timedelta:
     else:
         iso = _ISO.match(text)
         if iso is None:
+            largest = _largest_for(text)
+            if largest:
+                raise DurationError(
+                    f"{_quoted(text)} is too large: a duration's number has at most {MAX_DIGITS} "
+                    f"digits (the largest accepted is {largest})"
+                )
             if re.match(r"^P[^T]*[YM]", text):
                 raise DurationError(
-                    f"{text!r}: months and years have no fixed length; write days, e.g. 90d or P90D"
+                    f"{_quoted(text)}: months and years have no fixed length; write days, "
+                    "e.g. 90d or P90D"
                 )
-            raise DurationError(f"{text!r} is not a duration; write e.g. 36h, 90d, 12w or P90D")
+            raise DurationError(
+                f"{_quoted(text)} is not a duration; write e.g. 36h, 90d, 12w or P90D"
+            )
         value = timedelta(**{unit: int(n) for unit, n in iso.groupdict().items() if n})
     if value <= timedelta(0):
-        raise DurationError(f"{text!r} must be longer than zero")
+        raise DurationError(f"{_quoted(text)} must be longer than zero")
     return value
+
+
+def _quoted(text: str) -> str:
+    # A message quotes at most 32 characters: a pasted blob is not repeated in every report.
+    quoted = repr(text)
+    return quoted if len(quoted) <= 32 else quoted[:29] + "..."
+
+
+def _largest_for(text: str) -> str | None:
+    """For a duration that is well formed but for a number past MAX_DIGITS, the largest
+    accepted value in the same unit and spelling (999999d, P999999D, PT999999H); else None."""
+    if not (_UNBOUNDED_SHORT.match(text) or _UNBOUNDED_ISO.match(text)):
+        return None
+    long = re.search(rf"\d{{{MAX_DIGITS + 1},}}(?P<unit>[hdwWDHMS])", text)
+    if long is None:
+        return None
+    unit = long.group("unit")
+    nines = "9" * MAX_DIGITS
+    if unit in "hdw":
+        return f"{nines}{unit}"
+    return f"P{nines}{unit}" if unit in "WD" else f"PT{nines}{unit}"
 
 
 def format_duration(value: timedelta) -> str:

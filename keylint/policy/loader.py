@@ -6,12 +6,14 @@ keys that could still be read are kept.
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from keylint.errors import UsageError
 from keylint.findings import Finding, Problem
@@ -25,6 +27,7 @@ from keylint.policy.yamlload import Path as DataPath
 from keylint.rules import Kind, stamp
 from keylint.secrets import find_secrets, looks_like_secret
 
+# Matched case-insensitively: `.YAML` and `.Yml` are policy files too.
 POLICY_SUFFIXES = (".yaml", ".yml")
 # Fields a key names for itself; everything else may come from `defaults`.
 _KEY_ONLY = ("name", "description", "api_name", "api_key_env", "secret_env", "private_key_env")
@@ -41,19 +44,31 @@ class PolicyFile:
     findings: list[Finding] = field(default_factory=list)
 
 
-def discover(paths: Sequence[str]) -> list[Path]:
-    """Policy files under the given files and folders, sorted; a missing path is a usage error."""
-    found: dict[str, Path] = {}
+class Refused(NamedTuple):
+    """An entry found where a policy file was expected that is reported, never opened."""
+
+    path: str  # as reports show it: the entry's own path, not where a link leads
+    reason: str
+    hint: str
+
+
+def discover(paths: Sequence[str]) -> list[Path | Refused]:
+    """Policy files under the given files and folders, sorted, each once however it was
+    reached; entries that must not be read are `Refused`. A missing path is a usage error."""
+    found: dict[object, tuple[str, Path | Refused]] = {}
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            for candidate in _walk(path):
-                found.setdefault(str(candidate), candidate)
-        elif path.exists():
-            found.setdefault(str(path), path)
+            root = Path(os.path.realpath(path))
+            entries = [_examine(candidate, root) for candidate in _walk(path)]
+        elif path.exists() or _is_loop(path):
+            entries = [_examine(path, None)]
         else:
             raise UsageError(f"no such file or directory: {raw}")
-    return sorted(found.values(), key=lambda p: display_path(p))
+        for identity, entry in entries:
+            shown = entry.path if isinstance(entry, Refused) else display_path(entry)
+            found.setdefault(identity, (shown, entry))
+    return [entry for _, entry in sorted(found.values(), key=lambda item: item[0])]
 
 
 def _walk(root: Path) -> Iterator[Path]:
@@ -61,27 +76,126 @@ def _walk(root: Path) -> Iterator[Path]:
     for folder, dirs, files in os.walk(root, followlinks=False):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(files):
-            if name.endswith(POLICY_SUFFIXES):
+            # `.YAML` is as much a YAML file to the editor that saved it as `.yaml`.
+            if name.lower().endswith(POLICY_SUFFIXES):
                 yield Path(folder) / name
+
+
+def _is_loop(path: Path) -> bool:
+    try:
+        os.stat(path)
+    except OSError as exc:
+        return exc.errno == errno.ELOOP
+    return False
+
+
+def _examine(path: Path, root: Path | None) -> tuple[object, Path | Refused]:
+    """What to do with one candidate, and its identity: one file reached by two paths (a
+    link beside its target, a folder and a file in it) is linted once, not reported as a
+    duplicate of itself. `root` is the folder being walked; None for a path named itself."""
+    if root is not None and path.is_symlink():
+        target = Path(os.path.realpath(path))
+        if not target.is_relative_to(root):
+            # A link out of the folder would lint (and quote) a file nobody reviews with the
+            # policies; only the target's path is shown, never a line of it.
+            return ("link", str(path)), _refused(
+                path,
+                f"not followed: a symlink to {display_path(target)}, outside "
+                f"{display_path(root)}, the folder being linted",
+                "Copy the policy into the folder, or name the file itself on the command line "
+                "to lint it where it is.",
+            )
+    try:
+        info = os.stat(path)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            return ("loop", str(path)), _refused(path, LOOP, LOOP_HINT)
+        if exc.errno == errno.ENOENT and path.is_symlink():
+            missing = display_path(Path(os.path.realpath(path)))
+            return ("broken", str(path)), _refused(
+                path,
+                f"not read: a broken symlink (its target {missing} does not exist)",
+                LOOP_HINT,
+            )
+        return ("unread", str(path)), path  # the loader reports why it cannot be read
+    kind = _not_regular(info.st_mode)
+    if kind:
+        return ("special", str(path)), _refused(path, not_regular_message(kind), NOT_REGULAR_HINT)
+    return (info.st_dev, info.st_ino), path
+
+
+LOOP = "not read: a symlink loop (following the link never reaches a file)"
+LOOP_HINT = "Point the link at the policy file it stands for, or delete it."
+NOT_REGULAR_HINT = (
+    "Move it out of the policy folder (or rename it so that it does not end in .yaml or "
+    ".yml): policy files are regular files."
+)
+
+
+def not_regular_message(kind: str) -> str:
+    """Why an entry named like a policy file is not read: opening a FIFO or a device can
+    block forever or have side effects, so keylint never opens one."""
+    return f"not read: not a regular file ({kind})"
+
+
+def _not_regular(mode: int) -> str | None:
+    """What kind of non-regular file `mode` describes, or None for a regular file."""
+    if stat.S_ISREG(mode):
+        return None
+    for test, kind in (
+        (stat.S_ISFIFO, "a FIFO"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISDIR, "a directory"),
+    ):
+        if test(mode):
+            return kind
+    return "a special file"
+
+
+def _refused(path: Path, reason: str, hint: str) -> Refused:
+    return Refused(_link_path(path), reason, hint)
+
+
+def _link_path(path: Path) -> str:
+    """The entry's own path as reports show it: its folder resolved, the name itself kept
+    (display_path would follow the link to its target, or fail on a loop)."""
+    try:
+        return (display_path(path.parent) + "/" + path.name).removeprefix("./")
+    except (OSError, RuntimeError):
+        return path.as_posix()
 
 
 def display_path(path: Path) -> str:
     """The path as reports show it: relative to the working directory when inside it, POSIX."""
     try:
         return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
-    except (ValueError, OSError):
+    except (ValueError, OSError, RuntimeError):  # RuntimeError: a symlink loop (Python 3.11)
         return path.as_posix()
 
 
-def load_policy_file(path: Path, *, fast_schema: bool = False) -> PolicyFile:
+def load_policy_file(path: Path | Refused, *, fast_schema: bool = False) -> PolicyFile:
     """Read one policy file; never raises for anything wrong with the file itself.
 
     `fast_schema` trades a one-off compile for faster schema checks: worth it for many files.
     """
+    if isinstance(path, Refused):
+        result = PolicyFile(path=path.path)
+        result.findings.append(
+            _file_finding(result.path, "KL001", Pos(1, 1), path.reason, remediation=path.hint)
+        )
+        return result
     result = PolicyFile(path=display_path(path))
     try:
-        with path.open("rb") as handle:
-            raw = handle.read(MAX_FILE_BYTES + 1)
+        raw = _read_bounded(path)
+    except _NotRegular as exc:
+        # Checked again here, not only in discover(): the entry may have changed since.
+        result.path = _link_path(path)
+        result.findings.append(
+            _file_finding(result.path, "KL001", Pos(1, 1), exc.reason, remediation=exc.hint)
+        )
+        return result
     except OSError as exc:
         result.findings.append(
             _file_finding(result.path, "KL001", Pos(1, 1), f"cannot read the file: {exc.strerror}")
@@ -99,6 +213,34 @@ def load_policy_file(path: Path, *, fast_schema: bool = False) -> PolicyFile:
         document.data = _without_secrets(document.data)
     _PolicyReader(result, document, fast_schema=fast_schema).read()
     return result
+
+
+class _NotRegular(Exception):
+    def __init__(self, reason: str, hint: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.hint = hint
+
+
+def _read_bounded(path: Path) -> bytes:
+    """At most MAX_FILE_BYTES + 1 bytes of a regular file; anything else is never read."""
+    try:
+        info = os.stat(path)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise _NotRegular(LOOP, LOOP_HINT) from None
+        raise
+    kind = _not_regular(info.st_mode)
+    if kind:  # never opened: opening a FIFO waits for a writer, a device may act on it
+        raise _NotRegular(not_regular_message(kind), NOT_REGULAR_HINT)
+    # O_NONBLOCK: should a FIFO replace the file after the check, opening it does not wait for
+    # a writer; the second check refuses it.
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    with os.fdopen(fd, "rb") as handle:
+        kind = _not_regular(os.fstat(fd).st_mode)
+        if kind:
+            raise _NotRegular(not_regular_message(kind), NOT_REGULAR_HINT)
+        return handle.read(MAX_FILE_BYTES + 1)
 
 
 REDACTED = "(redacted: looks like a secret)"
@@ -260,6 +402,12 @@ class _PolicyReader:
                     "delete the other: keylint and every other YAML tool read only one of them.",
                 )
             )
+            # Which of the two values the author meant is unknown, so the entry (outside any
+            # entry: every entry of the file) is not judged on the one YAML happened to keep.
+            if isinstance(index, int):
+                self.invalid.add(index)
+            else:
+                self.file_invalid = True
         if data is None:
             self.problem(
                 "KL002", (), "the file is empty; a policy file needs `version: 1` and `keys:`"

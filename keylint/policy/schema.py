@@ -13,6 +13,7 @@ from typing import Any
 
 import jsonschema
 
+from keylint.policy.codepoints import non_ascii_note
 from keylint.policy.durations import DurationError, parse_duration
 from keylint.policy.yamlload import Path as DataPath
 from keylint.secrets import looks_like_secret
@@ -84,8 +85,21 @@ def schema_problems(data: Any, *, fast: bool = False) -> Iterator[SchemaProblem]
         except fastjsonschema.JsonSchemaValueException:
             pass
     errors = sorted(policy_validator().iter_errors(data), key=lambda e: list(e.absolute_path))
+    judged: set[DataPath] = set()
     for error in errors:
+        # One message per bad value: a date that breaks both `format` and `pattern` is one
+        # mistake. Checks on a mapping (missing or unknown fields) each name their own field.
+        if error.validator in _VALUE_CHECKS:
+            where = tuple(error.absolute_path)
+            if where in judged:
+                continue
+            judged.add(where)
         yield from _describe(error)
+
+
+_VALUE_CHECKS = frozenset(
+    {"type", "enum", "const", "pattern", "format", "minLength", "maxLength", "minimum", "maximum"}
+)
 
 
 def dotted(path: DataPath) -> str:
@@ -120,7 +134,7 @@ def _describe(error: jsonschema.ValidationError) -> Iterator[SchemaProblem]:
             )
             yield SchemaProblem(
                 (*path, extra),
-                f"unknown field {extra!r}{place}{suggestion}",
+                f"unknown field {extra!r}{non_ascii_note(extra)}{place}{suggestion}",
                 key_level=True,
                 hint=fix,
             )
@@ -136,7 +150,8 @@ def _describe(error: jsonschema.ValidationError) -> Iterator[SchemaProblem]:
         canonical = [c for c in choices if not c.startswith(("enable", "permits"))]
         yield SchemaProblem(
             path,
-            f"{where}: {_short(instance)} is not a known value{suggestion}",
+            f"{where}: {_short(instance)}{non_ascii_note(instance)} is not a known value"
+            f"{suggestion}",
             hint=f"Use one of: {', '.join(canonical)}.",
         )
         return
@@ -151,10 +166,26 @@ def _describe(error: jsonschema.ValidationError) -> Iterator[SchemaProblem]:
                 "of hours, days or weeks (36h, 90d, 12w) or in ISO 8601 (P90D).",
             )
             return
+    if error.validator == "pattern" and path[-3:-2] == ("waivers",) and path[-1] == "rule":
+        # `kl205` or a rule's name: a did-you-mean, not a guess: the format is `rule: KL205`,
+        # which other tools (and a grep for the id) read too.
+        from keylint.rules import did_you_mean, suggestions
+
+        found = suggestions(str(instance))
+        yield SchemaProblem(
+            path,
+            f"{where}: {_short(instance)} is not a rule id;"
+            f"{did_you_mean(str(instance)) or ' rule ids are KL and three digits, e.g. KL205'}",
+            hint=f"Write `rule: {found[0].id}`."
+            if len(found) == 1
+            else "Name the rule by its id, KL and three digits (`keylint rules` lists them).",
+        )
+        return
     if error.validator == "pattern" and path and path[-1] == "name":
         yield SchemaProblem(
             path,
-            f"{where}: {_short(instance)} is not a valid key name; use lower-case letters, "
+            f"{where}: {_short(instance)}{non_ascii_note(str(instance))} is not a valid key "
+            "name; use lower-case letters, "
             "digits, '.', '_' and '-', starting with a letter or digit",
             hint=f"Rename the key, e.g. to {_suggest_name(instance)!r}; names are unique across "
             "all policy files.",

@@ -6,6 +6,7 @@ the fixed headings What it checks / Why it matters / Example / Fix.
 
 from __future__ import annotations
 
+import difflib
 import enum
 import inspect
 from collections.abc import Callable, Iterable, Iterator
@@ -136,7 +137,45 @@ def get(rule_id: str) -> Rule:
     for candidate in RULES.values():
         if wanted.upper() == candidate.id or wanted.lower() == candidate.name:
             return candidate
-    raise UsageError(f"no rule {rule_id!r}; `keylint rules` lists them all")
+    raise UsageError(f"no rule {rule_id!r};{did_you_mean(wanted)} `keylint rules` lists them all")
+
+
+# Letters typed for the digits they look like: KL2O5, KL2l5.
+_DIGIT_LOOKALIKES = str.maketrans("OoIiLl", "001111")
+_SUGGESTED = 8  # a prefix as short as `KL` would list every rule
+
+
+def suggestions(text: str) -> list[Rule]:
+    """The rules a mistyped id or name may mean: KL205 for `kl205`, `KL2O5` or
+    `trading-without-ip-binding`; the KL20x rules for the prefix `KL20`; near misses."""
+    _load_all()
+    wanted = text.strip()
+    by_id = {rule.id: rule for rule in all_rules()}
+    by_name = {rule.name: rule for rule in by_id.values()}
+    digits = wanted[2:].translate(_DIGIT_LOOKALIKES) if wanted[:2].upper() == "KL" else None
+    if digits is not None and digits.isdigit():
+        normal = "KL" + digits
+        if normal in by_id:
+            return [by_id[normal]]
+        prefixed = [rule for rule_id, rule in by_id.items() if rule_id.startswith(normal)]
+        if prefixed:
+            return prefixed
+        return [by_id[i] for i in difflib.get_close_matches(normal, by_id, n=3, cutoff=0.8)]
+    if wanted.lower() in by_name:
+        return [by_name[wanted.lower()]]
+    close = difflib.get_close_matches(wanted.lower(), by_name, n=3, cutoff=0.6)
+    return [by_name[name] for name in close]
+
+
+def did_you_mean(text: str) -> str:
+    """` did you mean KL205 (trading-without-ip-binding)?` for a mistyped rule, else ""."""
+    found = suggestions(text)
+    if not found:
+        return ""
+    listed = ", ".join(f"{rule.id} ({rule.name})" for rule in found[:_SUGGESTED])
+    if len(found) > _SUGGESTED:
+        listed += f" and {len(found) - _SUGGESTED} more"
+    return f" did you mean {'one of ' if len(found) > 1 else ''}{listed}?"
 
 
 def all_rules() -> list[Rule]:

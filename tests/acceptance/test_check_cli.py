@@ -45,7 +45,9 @@ def test_demo_fleet_yields_exactly_the_expected_drift(keylint) -> None:
 def test_key_statuses(keylint) -> None:
     keys = {k["name"]: k for k in report(keylint)["keys"]}
     assert keys["market-maker"]["status"] == "drift"
-    assert keys["payout-bot"]["status"] == "ok"
+    # Its entry has `permissions:` twice: which one is meant is unknown, so it is not judged.
+    assert keys["payout-bot"]["status"] == "unchecked"
+    assert "invalid (KL001)" in keys["payout-bot"]["error"]
     assert keys["edge-price-feed"]["status"] == "ok"
     assert keys["edge-price-feed"]["unverifiable"] == ["ips"]
     assert keys["risk-dashboard"]["status"] == "unchecked"
@@ -95,6 +97,11 @@ def test_unchecked_keys_alone_exit_3(keylint, tmp_path: Path) -> None:
         ('{"version": 1}', "'fetched_at' is a required property"),
         (
             '{"version": 2, "fetched_at": "2026-11-24T09:00:00Z", "keys": {}, "sub_accounts": {}}',
+            "state.json: written by a newer keylint (state format 2; this keylint reads 1): "
+            "upgrade keylint\n",
+        ),
+        (
+            '{"version": 0, "fetched_at": "2026-11-24T09:00:00Z", "keys": {}, "sub_accounts": {}}',
             "$.version: 1 was expected",
         ),
         ("", "not valid JSON"),
@@ -192,3 +199,47 @@ def test_an_interrupted_runs_sarif_is_not_a_successful_execution(keylint, interr
     assert "1 of 2 keys unchecked" in first["message"]["text"]
     assert "'bravo' was not checked: interrupted" in bravo["message"]["text"]
     assert bravo["locations"][0]["physicalLocation"]["region"]["startLine"] == 9
+
+
+# --- a key entry with a duplicate field ----------------------------------------------------------
+
+# YAML keeps the second `permissions:`: judged with it, the key would drift (KL102: withdrawals
+# declared, not enabled) in check and trip KL205 in validate. Which one the author meant is
+# unknown, so the entry is not judged at all.
+TWICE = (
+    "version: 1\nkeys:\n  - name: twice\n    permissions: [reading]\n    ip_restrict: false\n"
+    "    max_age: 90d\n    permissions: [reading, spot_and_margin_trading]\n"
+    "  - name: fine\n    permissions: [reading]\n    ips: [203.0.113.10]\n    max_age: 90d\n"
+)
+
+
+@pytest.mark.parametrize("command", ["validate", "check"])
+def test_an_entry_with_a_duplicate_field_is_left_unchecked(
+    keylint, tmp_path: Path, command: str
+) -> None:
+    policy = tmp_path / "p.yaml"
+    policy.write_text(TWICE)
+    restrictions = {"ipRestrict": False, "createTime": 1795000000000, "enableReading": True}
+    state = {
+        "version": 1,
+        "fetched_at": FIXED_NOW,
+        "keys": {
+            name: {"status": "ok", "restrictions": restrictions, "listing": None, "ip_list": []}
+            for name in ("twice", "fine")
+        },
+        "sub_accounts": {},
+    }
+    (tmp_path / "s.json").write_text(json.dumps(state))
+    extra = ["--state", str(tmp_path / "s.json")] if command == "check" else []
+    run = keylint(command, str(policy), *extra, "--now", FIXED_NOW, "--format", "json")
+    report = json.loads(run.stdout)
+    keys = {k["name"]: k for k in report["keys"]}
+    assert keys["twice"]["status"] == ("static" if command == "validate" else "unchecked")
+    assert keys["twice"]["error"] == (
+        "the policy entry is invalid (KL001); its other rules did not run"
+    )
+    rules = sorted(f["rule"] for f in report["findings"] if f["key"] == "twice")
+    assert rules == ["KL001"]
+    # The other entry of the file is still judged.
+    assert keys["fine"]["status"] == ("static" if command == "validate" else "drift")
+    assert run.exit_code == 1

@@ -4,6 +4,11 @@ every other file in the run is still linted."""
 from __future__ import annotations
 
 import json
+import os
+import socket
+import subprocess
+import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -128,14 +133,14 @@ def test_unreadable_file_is_a_finding(keylint, tmp_path: Path, monkeypatch) -> N
     # CI runs as root, which reads any file: simulate the permission error at the open call.
     target = tmp_path / "locked.yaml"
     target.write_text(GOOD)
-    real_open = Path.open
+    real_open = os.open
 
-    def refusing_open(self: Path, *args: object, **kwargs: object) -> object:
-        if self.name == "locked.yaml":
+    def refusing_open(path: object, *args: object, **kwargs: object) -> int:
+        if Path(str(path)).name == "locked.yaml":
             raise PermissionError(13, "Permission denied")
-        return real_open(self, *args, **kwargs)  # type: ignore[arg-type]
+        return real_open(path, *args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(Path, "open", refusing_open)
+    monkeypatch.setattr(os, "open", refusing_open)
     run = keylint("validate", str(tmp_path), "--format", "json")
     (finding,) = json.loads(run.stdout)["findings"]
     assert finding["rule"] == "KL001"
@@ -161,3 +166,156 @@ def test_thousands_of_files_in_one_folder(keylint, tmp_path: Path) -> None:
     assert report["summary"]["files"] == 2000
     assert report["summary"]["keys"] == 1999
     assert sum(1 for f in report["findings"] if f["rule"] == "KL001") == 1
+
+
+def _self_loop(folder: Path) -> None:
+    (folder / "a-hostile.yaml").symlink_to("a-hostile.yaml")
+
+
+def _two_link_loop(folder: Path) -> None:
+    (folder / "a-hostile.yaml").symlink_to("b-loop.txt")
+    (folder / "b-loop.txt").symlink_to("a-hostile.yaml")
+
+
+def _fifo(folder: Path) -> None:
+    os.mkfifo(folder / "a-hostile.yaml")
+
+
+def _socket(folder: Path) -> None:
+    with socket.socket(socket.AF_UNIX) as server:
+        server.bind(str(folder / "a-hostile.yaml"))  # the socket file outlives the socket
+
+
+def _link_to_fifo(folder: Path) -> None:
+    os.mkfifo(folder / "pipe")
+    (folder / "a-hostile.yaml").symlink_to("pipe")
+
+
+def _broken_link(folder: Path) -> None:
+    (folder / "a-hostile.yaml").symlink_to("gone.yaml")
+
+
+SPECIAL: list[tuple[str, Callable[[Path], None], str]] = [
+    # (id, how the entry is made in the policy folder, words the message must contain)
+    ("symlink-to-itself", _self_loop, "a symlink loop"),
+    ("two-link-loop", _two_link_loop, "a symlink loop"),
+    ("fifo", _fifo, "not a regular file (a FIFO)"),
+    ("socket", _socket, "not a regular file (a socket)"),
+    ("link-to-fifo", _link_to_fifo, "not a regular file (a FIFO)"),
+    ("broken-link", _broken_link, "a broken symlink (its target"),
+]
+
+
+def _run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    # A subprocess with a timeout: a reader blocked on a FIFO fails the test instead of
+    # hanging it.
+    return subprocess.run(
+        [sys.executable, "-m", "keylint", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=cwd,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(("make", "words"), [s[1:] for s in SPECIAL], ids=[s[0] for s in SPECIAL])
+def test_special_entry_in_a_folder_gets_a_finding_and_is_never_read(
+    tmp_path: Path, make: Callable[[Path], None], words: str
+) -> None:
+    folder = tmp_path / "policies"
+    folder.mkdir()
+    make(folder)
+    (folder / "z-good.yaml").write_text(GOOD)
+    run = _run_cli("validate", "policies", "--format", "json", cwd=tmp_path)
+    assert "Traceback" not in run.stdout + run.stderr
+    report = json.loads(run.stdout)
+    (hostile,) = [f for f in report["findings"] if f["file"] == "policies/a-hostile.yaml"]
+    assert (hostile["rule"], hostile["line"], hostile["column"]) == ("KL001", 1, 1)
+    assert words in hostile["message"]
+    assert any(f["key"] == "good" and f["rule"] == "KL204" for f in report["findings"])
+    assert run.returncode == 1
+
+
+@pytest.mark.parametrize("make", [_fifo, _self_loop], ids=["fifo", "symlink-to-itself"])
+def test_special_path_named_on_the_command_line_gets_a_finding(
+    tmp_path: Path, make: Callable[[Path], None]
+) -> None:
+    make(tmp_path)
+    (tmp_path / "z-good.yaml").write_text(GOOD)
+    run = _run_cli("validate", "a-hostile.yaml", "z-good.yaml", "--format", "json", cwd=tmp_path)
+    report = json.loads(run.stdout)
+    (hostile,) = [f for f in report["findings"] if f["file"] == "a-hostile.yaml"]
+    assert hostile["rule"] == "KL001" and hostile["message"].startswith("not read: ")
+    assert [k["name"] for k in report["keys"]] == ["good"]
+    assert run.returncode == 1
+
+
+def test_symlink_out_of_the_folder_is_not_followed(tmp_path: Path) -> None:
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "team.yaml").write_text(GOOD.replace("good", "outside-key"))
+    folder = tmp_path / "policies"
+    folder.mkdir()
+    (folder / "a-team.yaml").symlink_to("../elsewhere/team.yaml")
+    (folder / "z-good.yaml").write_text(GOOD)
+    run = _run_cli("validate", "policies", "--format", "json", cwd=tmp_path)
+    report = json.loads(run.stdout)
+    (finding,) = [f for f in report["findings"] if f["file"] == "policies/a-team.yaml"]
+    assert finding["rule"] == "KL001"
+    assert finding["message"] == (
+        "not followed: a symlink to elsewhere/team.yaml, outside policies, the folder being linted"
+    )
+    # The target is not read: none of its keys (nor any line of it) reaches the report.
+    assert "outside-key" not in run.stdout + run.stderr
+    assert [k["name"] for k in report["keys"]] == ["good"]
+    assert run.returncode == 1
+    # Named on the command line, the same file is linted where it is.
+    named = _run_cli("validate", "elsewhere/team.yaml", "--format", "json", cwd=tmp_path)
+    assert [k["name"] for k in json.loads(named.stdout)["keys"]] == ["outside-key"]
+
+
+@pytest.mark.parametrize(
+    ("setup", "args"),
+    [
+        ("link", ["policies"]),
+        ("hardlink", ["policies"]),
+        ("plain", ["policies", "{tmp}/policies"]),
+        ("plain", ["policies", "policies/p.yaml", "policies/../policies/p.yaml"]),
+        ("plain", ["{tmp}/policies/p.yaml", "policies/p.yaml"]),
+    ],
+    ids=[
+        "symlink-inside-the-folder",
+        "hardlink",
+        "folder-twice",
+        "folder-and-its-file",
+        "file-twice",
+    ],
+)
+def test_one_file_reached_by_two_paths_is_linted_once(
+    keylint, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, setup: str, args: list[str]
+) -> None:
+    folder = tmp_path / "policies"
+    folder.mkdir()
+    (folder / "p.yaml").write_text(GOOD)
+    if setup == "link":
+        (folder / "sub").mkdir()
+        (folder / "sub" / "q.yaml").symlink_to("../p.yaml")
+    elif setup == "hardlink":
+        os.link(folder / "p.yaml", folder / "q.yaml")
+    monkeypatch.chdir(tmp_path)
+    run = keylint("validate", *(arg.format(tmp=tmp_path) for arg in args), "--format", "json")
+    report = json.loads(run.stdout)
+    assert [k["name"] for k in report["keys"]] == ["good"]
+    assert report["summary"]["files"] == 1
+    assert not [f for f in report["findings"] if f["rule"] == "KL003"]
+
+
+def test_upper_case_extensions_are_policy_files(keylint, tmp_path: Path) -> None:
+    (tmp_path / "a.YAML").write_text(GOOD.replace("good", "upper-yaml"))
+    (tmp_path / "b.Yml").write_text(GOOD.replace("good", "mixed-yml"))
+    (tmp_path / "c.yaml.bak").write_text("not: [a policy")
+    run = keylint("validate", str(tmp_path), "--format", "json")
+    report = json.loads(run.stdout)
+    assert sorted(k["name"] for k in report["keys"]) == ["mixed-yml", "upper-yaml"]

@@ -221,3 +221,125 @@ def test_addresses_binance_never_shows_are_located_errors_with_the_fix(
     ]
     text = keylint("validate", str(tmp_path), "--now", FIXED_NOW).stdout
     assert "8:9  error    KL002 schema-violation" in text
+
+
+# --- messages a reviewer can act on ---------------------------------------------------------------
+
+ENTRY = "version: 1\nkeys:\n  - name: a\n    permissions: [reading]\n    ips: [203.0.113.1]\n"
+
+MESSAGES = [
+    # (id, what follows the entry, every KL001/KL002 message of the run, in order)
+    (
+        "duration-too-large",
+        "    max_age: 1000000d\n",
+        [
+            "keys[0].max_age: '1000000d' is too large: a duration's number has at most 6 digits "
+            "(the largest accepted is 999999d)"
+        ],
+    ),
+    (
+        "duration-too-large-iso",
+        "    max_age: PT10000000H\n",
+        [
+            "keys[0].max_age: 'PT10000000H' is too large: a duration's number has at most 6 "
+            "digits (the largest accepted is PT999999H)"
+        ],
+    ),
+    (
+        "not-a-duration",
+        "    max_age: 90x\n",
+        ["keys[0].max_age: '90x' is not a duration; write e.g. 36h, 90d, 12w or P90D"],
+    ),
+    (
+        "cyrillic-field-name",
+        "    max_age: 9d\n    own\u0435r: x\n",
+        [
+            "unknown field 'own\u0435r' (it contains U+0435 CYRILLIC SMALL LETTER IE, which is "
+            "not ASCII) in keys[0]; did you mean 'owner'?"
+        ],
+    ),
+    (
+        "fullwidth-field-name",
+        "    max_age: 9d\n    \uff4fwner: x\n",
+        [
+            "unknown field '\uff4fwner' (it contains U+FF4F FULLWIDTH LATIN SMALL LETTER O, which "
+            "is not ASCII) in keys[0]; did you mean 'owner'?"
+        ],
+    ),
+    (
+        "cyrillic-value",
+        "    max_age: 9d\n    status: \u0430ctive\n",
+        [
+            "keys[0].status: '\u0430ctive' (it contains U+0430 CYRILLIC SMALL LETTER A, which is "
+            "not ASCII) is not a known value; did you mean 'active'?"
+        ],
+    ),
+    (
+        "waiver-rule-lower-case",
+        "    max_age: 9d\n    waivers: [{rule: kl205, reason: r, expires: 2030-01-01}]\n",
+        [
+            "keys[0].waivers[0].rule: 'kl205' is not a rule id; did you mean KL205 "
+            "(trading-without-ip-binding)?"
+        ],
+    ),
+    (
+        "waiver-rule-by-name",
+        "    max_age: 9d\n    waivers: [{rule: ip-unusable, reason: r, expires: 2030-01-01}]\n",
+        [
+            "keys[0].waivers[0].rule: 'ip-unusable' is not a rule id; did you mean KL204 "
+            "(ip-unusable)?"
+        ],
+    ),
+    (
+        "waiver-rule-nonsense",
+        "    max_age: 9d\n    waivers: [{rule: whatever, reason: r, expires: 2030-01-01}]\n",
+        [
+            "keys[0].waivers[0].rule: 'whatever' is not a rule id; rule ids are KL and three "
+            "digits, e.g. KL205"
+        ],
+    ),
+    (
+        # `2030-1-01` breaks both the date format and the pattern: one mistake, one line.
+        "one-error-per-field",
+        "    max_age: 9d\n    waivers: [{rule: KL205, reason: r, expires: '2030-1-01'}]\n",
+        ["keys[0].waivers[0].expires: '2030-1-01' is not a valid date"],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("tail", "messages"), [m[1:] for m in MESSAGES], ids=[m[0] for m in MESSAGES]
+)
+def test_policy_problem_message(keylint, tmp_path: Path, tail: str, messages: list[str]) -> None:
+    policy = tmp_path / "p.yaml"
+    policy.write_text(ENTRY + tail, encoding="utf-8")
+    run = keylint("validate", str(policy), "--format", "json")
+    found = json.loads(run.stdout)["findings"]
+    assert [f["message"] for f in found if f["rule"] in ("KL001", "KL002")] == messages
+    assert run.exit_code == 1
+
+
+def test_waiver_did_you_mean_names_the_fix(keylint, tmp_path: Path) -> None:
+    policy = tmp_path / "p.yaml"
+    policy.write_text(
+        ENTRY + "    max_age: 9d\n    waivers: [{rule: kl205, reason: r, expires: 2030-01-01}]\n"
+    )
+    (finding,) = json.loads(keylint("validate", str(policy), "--format", "json").stdout)["findings"]
+    assert finding["remediation"] == "Write `rule: KL205`."
+
+
+@pytest.mark.parametrize(
+    ("asked", "words"),
+    [
+        ("KL20", "did you mean one of KL201 (ip-restriction-off), KL202 (ip-not-declared), "),
+        ("KL2O", "did you mean one of KL201 (ip-restriction-off), KL202 (ip-not-declared), "),
+        ("KL2O4", "did you mean KL204 (ip-unusable)?"),
+        ("ip-unusabel", "did you mean KL204 (ip-unusable)?"),
+    ],
+)
+def test_unknown_rule_suggests_the_rules_meant(keylint, asked: str, words: str) -> None:
+    run = keylint("rules", asked)
+    assert run.exit_code == 2
+    assert run.stderr.startswith(f"keylint: error: no rule {asked!r}; {words}")
+    assert run.stderr.rstrip().endswith("`keylint rules` lists them all")
+    assert run.stderr.count("\n") == 1

@@ -161,3 +161,47 @@ def test_bad_base_url_and_missing_path_are_usage_errors(tmp_path: Path) -> None:
         )
         assert done.returncode == 2, done.stderr
         assert done.stderr.startswith("keylint: error: ")
+
+
+def test_a_wrong_base_url_path_is_a_wrong_url_never_retried(tmp_path: Path) -> None:
+    fleet = build_fleet(tmp_path)
+    with Emulator(fleet.scenario) as emu:
+        # The emulator, like Binance, answers 404 for a path it does not serve.
+        done, state_path = run_fetch(tmp_path, fleet, f"{emu.base_url}/wrong")
+        signed_own = emu.count("/wrong/sapi/v1/account/apiRestrictions")
+        time_calls = emu.count("/wrong/api/v3/time")
+    assert done.returncode == 3, done.stderr
+    assert "Traceback" not in done.stderr
+    keys = json.loads(state_path.read_text())["keys"]
+    assert keys["reporting"]["error"] == (
+        "wrong URL: Binance answered HTTP 404 (not found) for "
+        "/wrong/sapi/v1/account/apiRestrictions; the base URL looks wrong (--base-url or "
+        "KEYLINT_BASE_URL is the API's root, e.g. https://api.binance.com)"
+    )
+    assert keys["treasury"]["error"].startswith("wrong URL: ")
+    # Asked once each, not retried as if Binance were down: reporting, treasury, mm.
+    assert (signed_own, time_calls) == (3, 1)
+
+
+def test_no_request_at_all_when_no_key_has_credentials(tmp_path: Path) -> None:
+    policy = tmp_path / "policies.yaml"
+    policy.write_text(
+        "version: 1\nkeys:\n  - name: no-credentials\n    api_key_env: NOT_SET_API_KEY\n"
+        "    secret_env: NOT_SET_SECRET\n    permissions: [reading]\n    max_age: 90d\n"
+        "    ips: [203.0.113.11]\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BINANCE", "KEYLINT"))}
+    with Emulator(Fleet(tmp_path).scenario) as emu:
+        done = subprocess.run(
+            [sys.executable, "-m", "keylint", "check", str(policy), "--base-url", emu.base_url],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd=tmp_path,
+        )
+        sent = [(r.method, r.path) for r in emu.requests]
+    assert done.returncode == 3, done.stderr
+    assert "NOT_SET_API_KEY is not set" in done.stdout
+    # Nothing would be signed, so there is no clock to sync: not even GET /api/v3/time.
+    assert sent == []

@@ -60,7 +60,17 @@ def test_5xx_without_json_is_a_retryable_outage(status: int) -> None:
 
 
 def test_4xx_without_code_is_malformed() -> None:
-    assert isinstance(protocol.error_for_response(404, {}, b"nope"), errors.MalformedResponse)
+    assert isinstance(protocol.error_for_response(400, {}, b"nope"), errors.MalformedResponse)
+
+
+@pytest.mark.parametrize("raw", [b"nope", body({"code": -1000, "msg": "Not found."})])
+def test_404_is_a_wrong_url_never_retried(raw: bytes) -> None:
+    error = protocol.error_for_response(404, JSON, raw, path="/wrong/api/v3/time")
+    assert isinstance(error, errors.WrongUrl) and not error.retryable
+    assert error.reason.startswith(
+        "wrong URL: Binance answered HTTP 404 (not found) for /wrong/api/v3/time; "
+        "the base URL looks wrong"
+    )
 
 
 @pytest.mark.parametrize(

@@ -103,7 +103,8 @@ def test_write_is_atomic_when_it_fails(tmp_path: Path, monkeypatch: pytest.Monke
     [
         ("{", "state.json:1:2: not valid JSON"),
         ("[]", "state.json: $: "),
-        (json.dumps({**SPEC_EXAMPLE, "version": 2}), "$.version"),
+        (json.dumps({**SPEC_EXAMPLE, "version": 0}), "$.version"),
+        (json.dumps({**SPEC_EXAMPLE, "version": 2}), "state.json: written by a newer keylint"),
         (json.dumps({**SPEC_EXAMPLE, "fetched_at": "yesterday"}), "$.fetched_at"),
         (json.dumps({**SPEC_EXAMPLE, "keys": {"x": {"status": "error"}}}), "$.keys.x"),
         (

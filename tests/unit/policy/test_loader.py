@@ -254,3 +254,32 @@ def test_bad_key_does_not_hide_the_good_ones(tmp_path: Path) -> None:
     )
     assert sorted((f.key, f.rule) for f in result.findings) == [("bad", "KL002"), ("good", "KL204")]
     assert [k.name for k in result.keys] == ["good", "bad"]
+
+
+@pytest.mark.parametrize(
+    ("text", "unread"),
+    [
+        # In an entry: that entry alone is not built; the one beside it is.
+        (
+            "version: 1\nkeys:\n  - {name: a, permissions: [reading], max_age: 9d, max_age: 900d}\n"
+            "  - {name: b, permissions: [reading], max_age: 9d}\n",
+            ["a"],
+        ),
+        # In `defaults`, which every entry inherits: no entry is built.
+        (
+            "version: 1\ndefaults: {max_age: 9d, max_age: 900d}\nkeys:\n"
+            "  - {name: a, permissions: [reading]}\n  - {name: b, permissions: [reading]}\n",
+            ["a", "b"],
+        ),
+    ],
+    ids=["in-an-entry", "in-defaults"],
+)
+def test_a_duplicate_field_leaves_what_it_governs_unread(
+    tmp_path: Path, text: str, unread: list[str]
+) -> None:
+    path = tmp_path / "p.yaml"
+    path.write_text(text)
+    loaded = load_policy_file(path)
+    assert [label for label, _ in loaded.invalid_keys] == unread
+    assert [k.name for k in loaded.keys] == [n for n in ("a", "b") if n not in unread]
+    assert [f.rule for f in loaded.findings] == ["KL001"]
