@@ -17,6 +17,7 @@ import typer
 from keylint import __version__
 from keylint.errors import KeylintError, UsageError
 from keylint.findings import Severity
+from keylint.reporters.inert import inert_line, inert_lines
 
 app = typer.Typer(
     name="keylint",
@@ -267,7 +268,7 @@ def fetch(
             output=output,
         )
         for line in outcome.messages:
-            typer.echo(f"keylint: {line}", err=True)
+            typer.echo(inert_line(f"keylint: {line}"), err=True)
         return outcome.exit_code
 
     raise typer.Exit(guarded(run))
@@ -436,7 +437,7 @@ def init(
         else:
             typer.echo(text, nl=False)
         for line in problems:
-            typer.echo(f"keylint: not declared, could not be read: {line}", err=True)
+            typer.echo(inert_line(f"keylint: not declared, could not be read: {line}"), err=True)
         return 3 if problems else 0
 
     raise typer.Exit(guarded(run))
@@ -580,9 +581,10 @@ def comment(
         sys.stdout.write(body)
         sys.stdout.flush()
         outcome = github.publish(target, body, clean=github.is_clean(result), keep_clean=keep_clean)
-        typer.echo(f"keylint: {'' if outcome.ok else 'error: '}{outcome.message}", err=True)
+        said = f"keylint: {'' if outcome.ok else 'error: '}{outcome.message}"
+        typer.echo(inert_line(said), err=True)
         for note in outcome.notes:
-            typer.echo(f"keylint: {note}", err=True)
+            typer.echo(inert_line(f"keylint: {note}"), err=True)
         return result.exit_code
 
     raise typer.Exit(guarded(run))
@@ -824,7 +826,9 @@ def guarded(run: Callable[[], int]) -> int:
     except KeylintError as exc:
         from keylint.secrets import redact
 
-        typer.echo(f"keylint: error: {redact(str(exc))}", err=True)
+        # The message may quote a file name or a value: no secret, inert, on one line (§5).
+        said = f"keylint: error: {redact(str(exc))}"
+        typer.echo(inert_lines(said) if exc.multiline else inert_line(said), err=True)
         return exc.exit_code
     except KeyboardInterrupt as stop:
         # Ctrl-C, or SIGTERM (keylint.signals): one line and 130 or 143, where Typer would

@@ -30,6 +30,8 @@ if TYPE_CHECKING:  # apply imports httpx: a plan from a state file does not need
 class PlanRefused(KeylintError):
     """A saved plan `apply` must not carry out: stale, unreadable, or for another Binance."""
 
+    multiline = True  # one line per difference, values escaped by show_saved
+
 
 @dataclass
 class Planned:

@@ -14,6 +14,7 @@ from types import TracebackType
 from typing import Any, TextIO
 
 from keylint.findings import Finding
+from keylint.reporters.inert import inert, json_text
 from keylint.result import Result
 
 Render = Callable[..., str]
@@ -75,9 +76,10 @@ def diff_lines(finding: Finding) -> list[str]:
 
 
 def _show(value: Any) -> str:
+    # Declared and live values come from a policy and from Binance: escaped as any value is.
     if isinstance(value, list | tuple):
-        return ", ".join(str(v) for v in value) or "(none)"
-    return str(value)
+        return ", ".join(inert(str(v)) for v in value) or "(none)"
+    return inert(str(value))
 
 
 def _plural(count: int, noun: str) -> str:
@@ -113,7 +115,7 @@ class JsonArray:
             return
         # "[\n  item,\n  item\n]" without its brackets, each line pushed `depth` levels in.
         # Only "\n" separates lines in json.dumps' output: strings have theirs escaped.
-        text = dumps(items, indent=2, ensure_ascii=False)[1:-2]
+        text = json_text(dumps(items, indent=2, ensure_ascii=False))[1:-2]
         self._spool.write(("" if self._empty else ",") + text.replace("\n", self._nl[:-2]))
         self._empty = False
 
@@ -140,7 +142,8 @@ class JsonArray:
 
 
 def write_json(out: TextIO, value: Any, depth: int = 0) -> None:
-    """`json.dumps(value, indent=2, ensure_ascii=False)` onto `out`, JsonArrays copied in."""
+    """`json.dumps(value, indent=2, ensure_ascii=False)` onto `out`, JsonArrays copied in, with
+    no hidden character raw (`json_text`)."""
     if isinstance(value, JsonArray):
         assert value.depth == depth, "a JsonArray must be made for the depth it is written at"
         value.write_to(out)
@@ -152,11 +155,11 @@ def write_json(out: TextIO, value: Any, depth: int = 0) -> None:
         for index, (name, item) in enumerate(members):
             out.write(("," if index else "") + nl)
             if is_dict:  # keys are strings here, as in every keylint document
-                out.write(dumps(name, ensure_ascii=False) + ": ")
+                out.write(json_text(dumps(name, ensure_ascii=False)) + ": ")
             write_json(out, item, depth + 1)
         out.write(nl[:-2] + ("}" if is_dict else "]"))
     else:
-        text = dumps(value, indent=2, ensure_ascii=False)
+        text = json_text(dumps(value, indent=2, ensure_ascii=False))
         out.write(text.replace("\n", "\n" + "  " * depth))
 
 

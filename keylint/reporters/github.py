@@ -6,6 +6,7 @@ from typing import Any, TextIO
 
 from keylint.findings import Finding
 from keylint.reporters import as_text, verdict
+from keylint.reporters.inert import inert
 from keylint.result import Result
 
 _LEVEL = {"error": "error", "warning": "warning", "info": "notice"}
@@ -26,16 +27,17 @@ def _annotation(finding: Finding) -> str:
     # A waived finding stays visible, but as a notice: it does not fail anything.
     level = "notice" if finding.waived else _LEVEL[finding.severity.value]
     title = f"{finding.rule} {finding.name}"
-    message = finding.message
+    # Values are made inert first, so that a line break in one is shown as `\n` rather than
+    # encoded into a line of the annotation; only keylint's own breaks become %0A.
+    message = inert(finding.message)
     if finding.waived:
         title += " (waived)"
-        message = f"waived: {finding.waiver_reason}\n{message}"
+        message = f"waived: {inert(str(finding.waiver_reason))}\n{message}"
     if finding.key:
-        message = f"[{finding.key}] {message}"
-    message += f"\nfix: {finding.remediation}"
-    props = (
-        f"file={_prop(finding.file)},line={finding.line},col={finding.column},title={_prop(title)}"
-    )
+        message = f"[{inert(finding.key)}] {message}"
+    message += f"\nfix: {inert(finding.remediation)}"
+    file = _prop(inert(finding.file))
+    props = f"file={file},line={finding.line},col={finding.column},title={_prop(title)}"
     return f"::{level} {props}::{_data(message)}"
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from keylint.apply import OUTCOME_WORDS, ChangeOutcome
 from keylint.plan import Change, KeyPlan, Plan
 from keylint.reporters import wrap
+from keylint.reporters.inert import guard_lines, inert, json_text
 
 _WIDTH = 100
 _STYLE = {"del": "31", "add": "32", "bold": "1", "dim": "2", "warning": "33;1", "ok": "32"}
@@ -54,33 +55,38 @@ def render_plan(plan: Plan, *, color: bool = False) -> str:
     if plan.manual:
         out.append(_paint(color, "bold", "Manual steps (Binance's API cannot make these changes):"))
         for step in plan.manual:
-            who = step.key or "(no key)"
-            out.append(f"  {_paint(color, 'bold', who)}  {step.file}:{step.line}  {step.rule}")
-            out.extend(_wrap(step.message, "      "))
-            out.extend(_wrap(f"why by hand: {step.why}", "      "))
-            out.extend(_wrap(f"fix: {step.remediation}", "      "))
+            who = inert(step.key or "(no key)")
+            where = f"{inert(step.file)}:{step.line}"
+            out.append(f"  {_paint(color, 'bold', who)}  {where}  {inert(step.rule)}")
+            out.extend(_wrap(inert(step.message), "      "))
+            out.extend(_wrap(f"why by hand: {inert(step.why)}", "      "))
+            out.extend(_wrap(f"fix: {inert(step.remediation)}", "      "))
         out.append("")
     if plan.unchecked:
         out.append(_paint(color, "warning", "Unchecked keys (no plan could be made for them):"))
         for item in plan.unchecked:
-            out.extend(_wrap(f"{item.key} ({item.file}): {item.reason}", "  "))
+            out.extend(_wrap(inert(f"{item.key} ({item.file}): {item.reason}"), "  "))
         out.append("")
-    return "\n".join(out).rstrip("\n") + "\n"
+    # Values are escaped where they are placed; the guard also covers a wrapped line that a
+    # value starts (SPEC §5).
+    return guard_lines("\n".join(out).rstrip("\n") + "\n")
 
 
 def _key_head(key: KeyPlan, color: bool) -> str:
     return (
-        f"{_paint(color, 'bold', key.name)}  {key.file}:{key.line}  "
-        f"sub-account {key.sub_account}, key {key.api_key_prefix}"
+        f"{_paint(color, 'bold', inert(key.name))}  {inert(key.file)}:{key.line}  "
+        f"sub-account {inert(key.sub_account)}, key {inert(key.api_key_prefix)}"
     )
 
 
 def _change(key: KeyPlan, change: Change, color: bool) -> list[str]:
     sign, style = ("+", "add") if change.widens else ("-", "del")
     note = "  [widens access: needs --allow-widen]" if change.widens else ""
-    head = f"  {_paint(color, style, sign)} {change.summary}{note}  ({', '.join(change.rules)})"
+    rules = inert(", ".join(change.rules))
+    head = f"  {_paint(color, style, sign)} {inert(change.summary)}{note}  ({rules})"
     params = " ".join(f"{k}={v}" for k, v in change.request(key.sub_account, key.api_key_prefix))
-    return [head, *_wrap(f"{change.method} {change.path} {params}", "      ", dim=color)]
+    call = inert(f"{change.method} {change.path} {params}")
+    return [head, *_wrap(call, "      ", dim=color)]
 
 
 def render_outcome(item: ChangeOutcome, *, color: bool = False) -> str:
@@ -88,9 +94,9 @@ def render_outcome(item: ChangeOutcome, *, color: bool = False) -> str:
     style = {"applied": "ok", "refused": "dim"}.get(item.outcome, "warning")
     words = OUTCOME_WORDS[item.outcome]
     if item.reason and item.outcome != "refused":
-        words += f" ({item.reason})"
-    line = f"{item.key.name}: {item.change.summary}: {_paint(color, style, words)}"
-    return "\n".join(_wrap(line, "  ")) + "\n"
+        words += f" ({inert(item.reason)})"  # Binance's error text, among others
+    line = f"{inert(item.key.name)}: {inert(item.change.summary)}: {_paint(color, style, words)}"
+    return guard_lines("\n".join(_wrap(line, "  ")) + "\n")
 
 
 def render_tally(outcomes: Sequence[ChangeOutcome]) -> str:
@@ -116,7 +122,7 @@ def tally(outcomes: Sequence[ChangeOutcome]) -> dict[str, int]:
 
 
 def render_plan_json(plan: Plan) -> str:
-    return json.dumps(plan.to_json(), indent=2, ensure_ascii=False) + "\n"
+    return json_text(json.dumps(plan.to_json(), indent=2, ensure_ascii=False)) + "\n"
 
 
 def render_apply_json(
@@ -139,7 +145,7 @@ def render_apply_json(
         "after": after,
         "exit_code": exit_code,
     }
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return json_text(json.dumps(document, indent=2, ensure_ascii=False)) + "\n"
 
 
 def _wrap(text: str, indent: str, *, dim: bool = False) -> list[str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from keylint.reporters.inert import guard_lines
 from keylint.rules import Rule
 
 
@@ -14,7 +15,7 @@ def render_rule_list(rules: list[Rule]) -> str:
         )
     lines.append("")
     lines.append("`keylint rules ID` explains one rule.")
-    return "\n".join(lines)
+    return guard_lines("\n".join(lines))
 
 
 def render_rule(rule: Rule) -> str:
@@ -25,4 +26,5 @@ def render_rule(rule: Rule) -> str:
         f"Layer: {rule.layer.value}   Severity: {rule.severity.value}   Runs: {rule.kind.value}\n"
         f"{status}"
     )
-    return head + "\n" + rule.doc + "\n"
+    # keylint's own text, guarded as every plain-text output is (SPEC §5).
+    return guard_lines(head + "\n" + rule.doc + "\n")

@@ -6,6 +6,7 @@ from typing import Any, TextIO
 
 from keylint.findings import Finding
 from keylint.reporters import JsonArray, as_text, write_json
+from keylint.reporters.inert import inert
 from keylint.result import KeyReport, Result
 from keylint.rules import Rule, all_rules
 
@@ -87,7 +88,9 @@ def _invocation(result: Result, unchecked: list[KeyReport]) -> dict[str, Any]:
     notifications = [
         {
             "level": "warning",
-            "message": {"text": f"key {key.name!r} was not checked: {key.error}"},
+            "message": {
+                "text": f"key {inert(repr(key.name))} was not checked: {inert(str(key.error))}"
+            },
             "locations": [_location(key.file, key.line, 1)],
         }
         for key in unchecked
@@ -118,20 +121,26 @@ def _location(file: str, line: int, column: int) -> dict[str, Any]:
 
 
 def _result(finding: Finding, rule_index: int) -> dict[str, Any]:
-    text = finding.message
+    # JSON escapes control characters, but a code-scanning UI renders the decoded text: the
+    # values in it are made inert as in every other format.
+    text = inert(finding.message)
     if finding.key:
-        text = f"[{finding.key}] {text}"
+        text = f"[{inert(finding.key)}] {text}"
     entry: dict[str, Any] = {
         "ruleId": finding.rule,
         "ruleIndex": rule_index,
         "level": finding.severity.sarif_level,
-        "message": {"text": f"{text}\nFix: {finding.remediation}"},
+        "message": {"text": f"{text}\nFix: {inert(finding.remediation)}"},
         "locations": [_location(finding.file, finding.line, finding.column)],
         "partialFingerprints": {"keylintFingerprint/v1": finding.fingerprint},
         "properties": {"key": finding.key, "layer": finding.layer.value},
     }
     if finding.waived:
         entry["suppressions"] = [
-            {"kind": "inSource", "status": "accepted", "justification": finding.waiver_reason or ""}
+            {
+                "kind": "inSource",
+                "status": "accepted",
+                "justification": inert(finding.waiver_reason or ""),
+            }
         ]
     return entry

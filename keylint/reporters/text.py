@@ -6,6 +6,7 @@ from typing import Any, TextIO
 
 from keylint.findings import Finding, Layer
 from keylint.reporters import as_text, diff_lines, verdict, wrap
+from keylint.reporters.inert import guard_lines, inert
 from keylint.result import KeyReport, Result
 
 _STYLE = {
@@ -38,31 +39,33 @@ def render(result: Result, *, color: bool = False, **_: Any) -> str:
 def write(result: Result, out: TextIO, *, color: bool = False, **_: Any) -> None:
     paint = _Painter(color)
     for report in result.reports():
-        lines = [paint("file", report.path)]
+        lines = [paint("file", inert(report.path))]
         for finding in sorted(report.findings):
             lines.extend(_finding(finding, paint, indent="  "))
         for key in report.keys:
             lines.extend(_key(key, paint))
         lines.append("")
-        out.write("\n".join(lines) + "\n")
+        # Values are escaped where they are placed; the guard also covers a wrapped line
+        # that a value starts.
+        out.write(guard_lines("\n".join(lines) + "\n"))
     mark = paint("error", "✖") if result.exit_code else paint("ok", "✔")
     lines = [f"{mark} {verdict(result)}"]
     scope = _scope_note(result)
     if scope:
         lines.append(paint("dim", scope))
-    out.write("\n".join(lines) + "\n")
+    out.write(guard_lines("\n".join(lines) + "\n"))
 
 
 def _key(key: KeyReport, paint: _Painter) -> list[str]:
-    owner = f"  {paint('dim', key.owner)}" if key.owner else ""
+    owner = f"  {paint('dim', inert(key.owner))}" if key.owner else ""
     status = ""
     if key.status == "unchecked":
-        status = "  " + paint("warning", f"unchecked: {key.error}")
+        status = "  " + paint("warning", f"unchecked: {inert(str(key.error))}")
     elif not key.findings and key.status in ("ok", "static"):
         status = "  " + paint("ok", "✔")
     elif key.error:
-        status = "  " + paint("dim", key.error)
-    lines = [f"  {paint('bold', key.name)}{owner}{status}"]
+        status = "  " + paint("dim", inert(key.error))
+    lines = [f"  {paint('bold', inert(key.name))}{owner}{status}"]
     layer: Layer | None = None
     for finding in key.findings:
         if finding.layer is not layer:
@@ -72,7 +75,11 @@ def _key(key: KeyReport, paint: _Painter) -> list[str]:
     if key.unverifiable:
         lines.append(
             "    "
-            + paint("dim", "not verifiable with these credentials: " + ", ".join(key.unverifiable))
+            + paint(
+                "dim",
+                "not verifiable with these credentials: "
+                + ", ".join(inert(field) for field in key.unverifiable),
+            )
         )
     return lines
 
@@ -83,13 +90,13 @@ def _finding(finding: Finding, paint: _Painter, *, indent: str) -> list[str]:
     position = f"{finding.line}:{finding.column}"
     head = f"{indent}{position:>7}  {label}  {finding.rule} {finding.name}"
     if finding.waived:
-        head += "  " + paint("dim", f"(waived: {finding.waiver_reason})")
+        head += "  " + paint("dim", f"(waived: {inert(str(finding.waiver_reason))})")
     body_indent = indent + _INDENT + "   "
     lines = [head]
-    lines.extend(_wrap(finding.message, body_indent))
+    lines.extend(_wrap(inert(finding.message), body_indent))
     for line in diff_lines(finding):
         lines.append(body_indent + paint("del" if line.startswith("-") else "add", line))
-    lines.extend(_wrap("fix: " + finding.remediation, body_indent, style=paint, dim=True))
+    lines.extend(_wrap("fix: " + inert(finding.remediation), body_indent, style=paint, dim=True))
     return lines
 
 
