@@ -17,7 +17,7 @@ import typer
 from keylint import __version__
 from keylint.errors import KeylintError, UsageError
 from keylint.findings import Severity
-from keylint.reporters.inert import inert_line, inert_lines
+from keylint.inert import inert_line, inert_lines
 
 app = typer.Typer(
     name="keylint",

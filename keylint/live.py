@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import sys
@@ -142,7 +141,7 @@ def fetch_state(
     declared: Declared, *, base_url: str, concurrency: int, timeout: float, output: Path | None
 ) -> FetchOutcome:
     """Fetch every declared key's live state and write it as a state file (or to stdout)."""
-    from keylint.binance.state import write_state
+    from keylint.binance.state import render_state, write_state
 
     try:
         state = fetch_now(
@@ -164,7 +163,7 @@ def fetch_state(
     if output is not None:
         write_state(output, state)
     else:
-        sys.stdout.write(json.dumps(state.to_json(), indent=2) + "\n")
+        sys.stdout.write(render_state(state))
     statuses = [entry.get("status") for entry in state.keys.values()]
     failed = {
         name: entry.get("error", "")

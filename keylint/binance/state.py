@@ -89,6 +89,18 @@ def _redact_key(value: Any) -> Any:
     return value[:8] + "…"
 
 
+def render_state(state: LiveState) -> str:
+    """The state file's text: JSON whose strings (labels, whitelist entries, Binance's error
+    text) hold no raw hidden character or workflow command when someone `cat`s it in CI."""
+    return _state_text(state.to_json())
+
+
+def _state_text(document: dict[str, Any]) -> str:
+    from keylint.inert import json_text
+
+    return json_text(json.dumps(document, indent=2, ensure_ascii=False)) + "\n"
+
+
 def write_state(path: str | os.PathLike[str], state: LiveState) -> None:
     """Write the state file through the one output writer (atomic; links, devices and modes
     handled as for every other output)."""
@@ -100,7 +112,7 @@ def write_state(path: str | os.PathLike[str], state: LiveState) -> None:
     if problems:
         # Only a bug can get here: refuse to write a file `--state` would reject.
         raise StateFileError(f"{target}: refusing to write an invalid state: {problems[0]}")
-    write_atomic(target, json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+    write_atomic(target, _state_text(document))
 
 
 def read_state(path: str | os.PathLike[str]) -> LiveState:

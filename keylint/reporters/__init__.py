@@ -14,7 +14,7 @@ from types import TracebackType
 from typing import Any, TextIO
 
 from keylint.findings import Finding
-from keylint.reporters.inert import inert, json_text
+from keylint.inert import inert, json_text
 from keylint.result import Result
 
 Render = Callable[..., str]

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any, TextIO
 
 from keylint.findings import Finding
+from keylint.inert import inert
 from keylint.reporters import as_text, verdict
-from keylint.reporters.inert import inert
 from keylint.result import Result
 
 _LEVEL = {"error": "error", "warning": "warning", "info": "notice"}

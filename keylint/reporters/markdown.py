@@ -7,8 +7,8 @@ from collections import deque
 from typing import Any, TextIO
 
 from keylint.findings import Finding
+from keylint.inert import inert
 from keylint.reporters import diff_lines, verdict
-from keylint.reporters.inert import inert
 from keylint.result import KeyReport, Result
 
 # The hidden line a bot searches for to update its own comment instead of posting another.

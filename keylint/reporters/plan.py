@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from keylint.apply import OUTCOME_WORDS, ChangeOutcome
+from keylint.inert import guard_lines, inert, json_text
 from keylint.plan import Change, KeyPlan, Plan
 from keylint.reporters import wrap
-from keylint.reporters.inert import guard_lines, inert, json_text
 
 _WIDTH = 100
 _STYLE = {"del": "31", "add": "32", "bold": "1", "dim": "2", "warning": "33;1", "ok": "32"}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from keylint.reporters.inert import guard_lines
+from keylint.inert import guard_lines
 from keylint.rules import Rule
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any, TextIO
 
 from keylint.findings import Finding
+from keylint.inert import inert
 from keylint.reporters import JsonArray, as_text, write_json
-from keylint.reporters.inert import inert
 from keylint.result import KeyReport, Result
 from keylint.rules import Rule, all_rules
 

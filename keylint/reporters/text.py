@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any, TextIO
 
 from keylint.findings import Finding, Layer
+from keylint.inert import guard_lines, inert
 from keylint.reporters import as_text, diff_lines, verdict, wrap
-from keylint.reporters.inert import guard_lines, inert
 from keylint.result import KeyReport, Result
 
 _STYLE = {

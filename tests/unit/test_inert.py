@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from keylint.reporters.inert import guard_lines, inert, inert_line, inert_lines, json_text
+from keylint.inert import guard_lines, inert, inert_line, inert_lines, json_text
 from keylint.reporters.markdown import code, text_of
 from tests.hardening.inertcheck import assert_markdown_inert, command_lines, hidden_characters
 

@@ -10,8 +10,8 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from keylint.inert import json_text
 from keylint.reporters import SPOOL_BYTES, JsonArray, write_json
-from keylint.reporters.inert import json_text
 
 # Strings that have bitten JSON writers: line separators, quotes, escapes, surrogates.
 texts = st.one_of(

@@ -23,10 +23,10 @@ from hypothesis import strategies as st
 from keylint import engine, packed, reporters
 from keylint.engine import KeyIdentity
 from keylint.findings import Severity
+from keylint.inert import json_text
 from keylint.policy.loader import display_path
 from keylint.policy.yamlload import Pos
 from keylint.reporters import FORMATS, get_reporter, get_writer
-from keylint.reporters.inert import json_text
 from keylint.reporters.json import as_dict
 from keylint.result import Result
 from tests.conftest import EXAMPLES

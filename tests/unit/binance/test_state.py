@@ -178,3 +178,18 @@ def test_redact_reaches_every_nesting_level() -> None:
     assert redact({"a": [{"b": {"apiKey": FULL_KEY, "x": FULL_KEY}}]}) == {
         "a": [{"b": {"apiKey": "k5V49ldt…", "x": FULL_KEY}}]
     }
+
+
+def test_a_state_file_holds_no_raw_hidden_character_or_workflow_command(tmp_path: Path) -> None:
+    """Labels, whitelist entries and Binance's error text are data: written escaped, read back
+    the same, so `cat state.json` in a CI log is inert too."""
+    hostile = "bot\u2028::error::x\u202e##[warning]y\x7f"
+    state = LiveState(
+        fetched_at=datetime(2026, 11, 24, 9, tzinfo=UTC),
+        keys={"bot": {"status": "error", "error": hostile}},
+    )
+    path = tmp_path / "state.json"
+    write_state(path, state)
+    text = path.read_text()
+    assert all(c not in text for c in ("\u2028", "\u202e", "\x7f")) and "##[" not in text
+    assert read_state(path).keys["bot"]["error"] == hostile
