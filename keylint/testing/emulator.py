@@ -17,10 +17,15 @@ Endpoints, routed by (method, path); any other pair answers 404 -1000:
     DELETE /sapi/v1/sub-account/subAccountApi/ipRestriction/ipList  master + Spot & Margin Trading
     POST   /sapi/v1/sub-account/subAccountApiPermission          master
     DELETE /sapi/v1/sub-account/subAccountApi                    master + Spot & Margin Trading
+    POST   /sapi/v1/sub-account/subAccountApi                    master + Spot & Margin Trading
+    POST   /sapi/v2/sub-account/subAccountApi                    master + Spot & Margin Trading
 
-The sub-account ones cost Weight(UID) 3000 each. The four writes change the scenario in place
+The sub-account ones cost Weight(UID) 3000 each. The six writes change the scenario in place
 (under a lock) so the reads show their effect; their parameters may come in the query string,
-a form body or both, and the signature covers the query concatenated with the body.
+a form body or both, and the signature covers the query concatenated with the body. The two
+creates add a key with exactly the requested permissions and addresses, `createTime` now,
+which the master's listing shows and which signs requests at once; an HMAC key's
+`secretKey` is in the create answer only.
 
 Where Binance's documentation is silent, the emulator chooses (and keylint must not rely on
 more than this):
@@ -37,7 +42,24 @@ more than this):
 - checks run in this order: mandatory parameters, value formats, sub-account and key,
   the 30-address cap; the master and trading checks come before any UID weight is charged;
 - each (method, path) has its own weight budget;
-- the permission answer is the listing row without `email`, as in the docs and the SDK.
+- the permission answer is the listing row without `email`, as in the docs and the SDK;
+- create: `publicKey` is a SubjectPublicKeyInfo ("BEGIN PUBLIC KEY"), as PEM or as its bare
+  base64 (Binance's key generator shows it with and without the armour); V1 takes Ed25519
+  only, V2 Ed25519 or RSA (2048 or 4096 bits); anything else is 400 -1130, and so is a V2
+  `publicKey` in the query string (the V2 docs ask for the body; V1 takes it anywhere, as
+  the official SDK sends every V1 parameter in the query string);
+- create: `status` 1 ignores `ipAddress`; status 2 needs it (-1102), holds 1 to 30 single
+  addresses in at most 500 characters (-1130 otherwise; the 30 is the Link-key cap applied
+  here too); status 3 needs `thirdPartyName` (-1102), which becomes the key's whole `ipList`;
+- create: a FIX flag set "true" on V1, or on V2 for a key that is not Ed25519, is 400 -9000
+  "Unsupported operation"; so is a sub-account flagged asset-management (docs: not supported);
+- create: `apiName` is not checked for uniqueness (undocumented; keylint must not rely on
+  it either way); the answer's `status` is a number (the SDK's model is a strict int,
+  unlike the IP-restriction answers' string), and a V2 answer adds `canFixApiTrading` /
+  `canFixApiReading`;
+- create checks run in this order: mandatory parameters, value formats (status, flags,
+  addresses, thirdPartyName, publicKey), FIX support, sub-account; the key's Reading
+  permission is always on, as on every Binance key.
 """
 
 from __future__ import annotations
@@ -68,6 +90,8 @@ PATH_SUB_LIST = "/sapi/v1/sub-account/list"
 PATH_SUB_API_IP_ADD = "/sapi/v2/sub-account/subAccountApi/ipRestriction"
 PATH_SUB_API_IP_LIST = "/sapi/v1/sub-account/subAccountApi/ipRestriction/ipList"
 PATH_SUB_API_PERMISSION = "/sapi/v1/sub-account/subAccountApiPermission"
+# Create a sub-account key: POST on PATH_SUB_API (V1) or on this V2 path (adds FIX flags).
+PATH_SUB_API_V2 = "/sapi/v2/sub-account/subAccountApi"
 
 MAX_RECV_WINDOW = 60000
 # Stated by Binance for Link-created keys only; applied to every key here.
@@ -520,12 +544,16 @@ _ROUTES: dict[tuple[str, str], tuple[str, int]] = {
     ("DELETE", PATH_SUB_API_IP_LIST): ("uid", 3000),
     ("POST", PATH_SUB_API_PERMISSION): ("uid", 3000),
     ("DELETE", PATH_SUB_API): ("uid", 3000),
+    ("POST", PATH_SUB_API): ("uid", 3000),
+    ("POST", PATH_SUB_API_V2): ("uid", 3000),
 }
 # Writes the calling key may make only with "Enable Spot & Margin Trading" on.
 _NEEDS_TRADING = {
     ("POST", PATH_SUB_API_IP_ADD),
     ("DELETE", PATH_SUB_API_IP_LIST),
     ("DELETE", PATH_SUB_API),
+    ("POST", PATH_SUB_API),
+    ("POST", PATH_SUB_API_V2),
 }
 
 
@@ -630,6 +658,8 @@ class _Handler(BaseHTTPRequestHandler):
             ("DELETE", PATH_SUB_API_IP_LIST): self._delete_ip_list,
             ("POST", PATH_SUB_API_PERMISSION): self._modify_permissions,
             ("DELETE", PATH_SUB_API): self._delete_key,
+            ("POST", PATH_SUB_API): lambda params: self._create_key(call, v2=False),
+            ("POST", PATH_SUB_API_V2): lambda params: self._create_key(call, v2=True),
         }
         # One lock for reads and writes alike: a read never sees half a write.
         with emu._state_lock:
@@ -806,6 +836,63 @@ class _Handler(BaseHTTPRequestHandler):
         self.emulator.scenario.keys.remove(key)
         return {}
 
+    def _create_key(self, call: _Call, *, v2: bool) -> Any:
+        params = call.params
+        _require(params, "email", "apiName", "status")
+        status = params["status"]
+        if status not in ("1", "2", "3"):
+            raise _not_valid("status")
+        flags = {name: _create_flag(params, name) for name in _CREATE_FLAGS}
+        ip_list: list[str] = []
+        if status == "2":
+            _require(params, "ipAddress")
+            if len(params["ipAddress"]) > MAX_CREATE_IP_CHARS:
+                raise _not_valid("ipAddress")
+            ip_list = _ip_addresses(params["ipAddress"])
+            if not ip_list or len(ip_list) > MAX_TRUSTED_IPS:
+                raise _not_valid("ipAddress")
+        elif status == "3":
+            _require(params, "thirdPartyName")
+            ip_list = [params["thirdPartyName"]]
+        signing: Signing = "hmac"
+        public_pem: str | None = None
+        if "publicKey" in params:
+            # The V2 docs ask for the key in the body and refuse it in the query string.
+            if v2 and "publicKey" in dict(parse_qsl(call.query, keep_blank_values=True)):
+                raise _not_valid("publicKey")
+            signing, public_pem = _public_key(params["publicKey"], rsa_allowed=v2)
+        wants_fix = flags["canFixApiTrading"] or flags["canFixApiReading"]
+        if wants_fix and (not v2 or signing != "ed25519"):
+            raise _BinanceAnswer(400, -9000, "Unsupported operation")
+        sub = self._sub_account(params)
+        if sub.is_asset_management_sub_account:
+            raise _BinanceAnswer(400, -9000, "Unsupported operation")
+        secret = None
+        if signing == "hmac":
+            secret = "".join(secrets.choice(_ALNUM) for _ in range(64))
+        permissions = {"enableReading": True}
+        permissions.update({_CREATE_FLAGS[name]: on for name, on in flags.items()})
+        key = EmuKey(
+            api_key=random_api_key(),
+            signing=signing,
+            secret=secret,
+            public_key=public_pem,
+            owner=sub.email,
+            label=params["apiName"],
+            permissions=permissions,
+            ip_restrict=status != "1",
+            ip_list=ip_list,
+            create_time=self.emulator.server_time(),
+        )
+        self.emulator.scenario.keys.append(key)  # under `_state_lock`, as every lookup is
+        body: dict[str, Any] = {"apiName": key.label, "apiKey": key.api_key}
+        if secret is not None:
+            body["secretKey"] = secret  # the only time Binance shows it
+        shown = _CREATE_FLAGS if v2 else {n: f for n, f in _CREATE_FLAGS.items() if "Fix" not in n}
+        body.update({name: flags[name] for name in shown})
+        body.update(status=int(status), ipList=list(ip_list))
+        return body
+
     # faults -------------------------------------------------------------------------------
     def _misbehave(self, fault: Fault) -> None:
         emu = self.emulator
@@ -946,6 +1033,50 @@ _LISTING_FLAGS = {
     "canUniversalTransfer": "permitsUniversalTransfer",
     "canVanillaOptions": "enableVanillaOptions",
 }
+
+
+# Create parameters → the permission each sets; all default to false (docs).
+_CREATE_FLAGS = {
+    **_LISTING_FLAGS,
+    "canFixApiTrading": "enableFixApiTrade",
+    "canFixApiReading": "enableFixReadOnly",
+}
+# Docs: "ipAddress ... an IP list of at most 500 characters" on create.
+MAX_CREATE_IP_CHARS = 500
+
+
+def _create_flag(params: Mapping[str, str], name: str) -> bool:
+    value = params.get(name, "false")
+    if value not in ("true", "false"):
+        raise _not_valid(name)
+    return value == "true"
+
+
+def _public_key(text: str, *, rsa_allowed: bool) -> tuple[Signing, str]:
+    """(signing, PEM) of a create's `publicKey`: PEM or the bare base64 of its DER."""
+    from cryptography.exceptions import UnsupportedAlgorithm
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
+
+    try:
+        if "-----BEGIN" in text:
+            public = serialization.load_pem_public_key(text.strip().encode("ascii"))
+        else:
+            der = base64.b64decode("".join(text.split()), validate=True)
+            public = serialization.load_der_public_key(der)
+    except (ValueError, TypeError, UnsupportedAlgorithm):
+        raise _not_valid("publicKey") from None
+    signing: Signing
+    if isinstance(public, ed25519.Ed25519PublicKey):
+        signing = "ed25519"
+    elif isinstance(public, rsa.RSAPublicKey) and rsa_allowed and public.key_size in (2048, 4096):
+        signing = "rsa"
+    else:
+        raise _not_valid("publicKey")
+    pem = public.public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    ).decode("ascii")
+    return signing, pem
 
 
 def _listing_row(email: str, key: EmuKey, *, timestamp: int | None = None) -> dict[str, Any]:

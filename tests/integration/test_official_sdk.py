@@ -276,3 +276,55 @@ def test_sdk_maps_the_emulators_error_bodies(fleet: Fleet) -> None:
             _close(api)
     assert limited.value.status_code == -1003
     assert limited.value.retry_after is not None and limited.value.retry_after >= 1
+
+
+def test_sub_account_sdk_creates_an_ed25519_key_that_signs(fleet: Fleet) -> None:
+    fleet.sub(SUB_EMAIL)
+    master = fleet.add_master("ed25519")
+    _emu_key(fleet, master).permissions = {
+        "enableReading": True,
+        "enableSpotAndMarginTrading": True,
+    }
+    private_pem, public_pem = _ed25519_pair()
+    with Emulator(fleet.scenario) as emu:
+        api = sub_account_sdk.SubAccount(config_rest_api=_config(emu.base_url, master)).rest_api
+        try:
+            created = api.create_sub_account_api_key(
+                email=SUB_EMAIL,
+                api_name="mm-bot-202611240900",
+                status=2,
+                can_trade=True,
+                ip_address="127.0.0.1",
+                public_key=public_pem,
+            ).data()
+        finally:
+            _close(api)
+        made = ClientSecret(created.api_key, "ed25519", private_pem=private_pem)
+        wallet = wallet_sdk.Wallet(config_rest_api=_config(emu.base_url, made)).rest_api
+        try:
+            own = wallet.get_api_key_permission().data()
+        finally:
+            _close(wallet)
+    assert type(created).__name__ == "CreateSubAccountApiKeyResponse"
+    assert created.additional_properties == {}
+    assert (created.status, created.ip_list, created.secret_key) == (2, ["127.0.0.1"], None)
+    assert created.can_trade is True and created.can_futures_trade is False
+    assert own.ip_restrict is True and own.enable_spot_and_margin_trading is True
+    listed = _emu_key(fleet, made)
+    assert (listed.owner, listed.label) == (SUB_EMAIL, "mm-bot-202611240900")
+
+
+def _ed25519_pair() -> tuple[str, str]:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+
+    private = ed25519.Ed25519PrivateKey.generate()
+    private_pem = private.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    public_pem = (
+        private.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
+    return private_pem, public_pem
