@@ -6,6 +6,7 @@ import contextlib
 import enum
 import errno
 import os
+import signal
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -856,14 +857,17 @@ def _is_stdout_failure(exc: OSError) -> bool:
 
 def _stdout_failed(exc: OSError) -> int:
     """Exit 2 (not 1, which means findings) with one line, and no second complaint from the
-    interpreter when it flushes the same stdout again at exit."""
-    with contextlib.suppress(OSError):
-        sys.stderr.write(f"keylint: error: cannot write to standard output: {exc.strerror}\n")
-        sys.stderr.flush()
+    interpreter when it flushes the same stdout again at exit. A reader that went away
+    (`keylint check | head`) is no error: quietly 141, as a shell reports a SIGPIPE."""
+    broken_pipe = exc.errno == errno.EPIPE
+    if not broken_pipe:
+        with contextlib.suppress(OSError):
+            sys.stderr.write(f"keylint: error: cannot write to standard output: {exc.strerror}\n")
+            sys.stderr.flush()
     devnull = os.open(os.devnull, os.O_WRONLY)
     with contextlib.suppress(OSError, ValueError):
         os.dup2(devnull, sys.stdout.fileno())
-    return 2
+    return 128 + signal.SIGPIPE if broken_pipe else 2
 
 
 def ask(question: str) -> bool:

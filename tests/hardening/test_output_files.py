@@ -166,3 +166,20 @@ def test_a_password_in_the_base_url_goes_nowhere(keylint, tmp_path: Path) -> Non
         assert "user name or password" in run.stderr
         assert password not in run.stdout + run.stderr
     assert not (tmp_path / "plan.json").exists()
+
+
+def test_a_reader_that_goes_away_is_no_error() -> None:
+    """`keylint check | head -1`: quietly 141 (as a shell reports SIGPIPE), no traceback."""
+    done = subprocess.run(
+        # SARIF carries every rule's docs: well past a pipe's 64 KiB buffer, so the write fails.
+        f"{sys.executable} -m keylint {' '.join(STATE)} --format sarif | head -c 1 >/dev/null; "
+        "echo ${PIPESTATUS[0]} >&2",
+        shell=True,
+        executable="/bin/bash",
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.stderr.strip().splitlines() == ["141"], done.stderr
+    assert "Traceback" not in done.stderr and "Broken pipe" not in done.stderr
