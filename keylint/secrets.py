@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -79,6 +80,8 @@ def looks_like_secret(value: str) -> bool:
 
 def redact(text: str) -> str:
     """`text` with every secret-looking span replaced by what it looked like."""
+    if not _CANDIDATE.search(text):
+        return text  # the common case, and on the path of every finding: keep it cheap
     spans = sorted(find_secret_spans(text))
     if not spans:
         return text
@@ -97,6 +100,10 @@ def redact_value(value: Any) -> Any:
     """`redact` through strings, lists and mappings (keys included), for expected/actual."""
     if isinstance(value, str):
         return redact(value)
+    if isinstance(value, list | tuple | dict) and not _CANDIDATE.search(
+        json.dumps(value, ensure_ascii=False, default=str)
+    ):
+        return value  # one scan of the whole structure instead of one call per item
     if isinstance(value, list | tuple):
         return type(value)(redact_value(item) for item in value)
     if isinstance(value, dict):

@@ -48,10 +48,7 @@ def _git(cwd: Path, *args: str) -> str:
 
 @pytest.fixture(scope="module")
 def pre_commit_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One pre-commit store for the module, so `pre-commit run` installs the hooks once.
-
-    (try-repo ignores it: every try-repo run installs into a temporary store of its own.)
-    """
+    """One pre-commit store for the module, so `pre-commit run` installs the hooks once."""
     return tmp_path_factory.mktemp("pre-commit-home")
 
 
@@ -60,7 +57,7 @@ def hook_source(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A copy of this checkout as pre-commit sees a hook repository: committed files only."""
     source = tmp_path_factory.mktemp("hook-repo") / "keylint"
     subprocess.run(["git", "clone", "-q", str(REPO), str(source)], check=True, capture_output=True)
-    # try-repo takes the working tree, uncommitted and new files included, as a hook author would.
+    # The working tree, uncommitted and new files included, as a hook author tries it.
     for tracked in subprocess.run(
         ["git", "ls-files", "-m", "-o", "--exclude-standard"],
         cwd=REPO,
@@ -85,6 +82,12 @@ def hook_source(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "work in progress",
     )
     return source
+
+
+def _config(hook_source: Path, hooks: list[dict[str, object]]) -> str:
+    """A .pre-commit-config.yaml that takes these hooks from the hook repository's commit."""
+    rev = _git(hook_source, "rev-parse", "HEAD").strip()
+    return json.dumps({"repos": [{"repo": str(hook_source), "rev": rev, "hooks": hooks}]})
 
 
 def _project(root: Path, files: dict[str, str]) -> Path:
@@ -127,7 +130,9 @@ def test_the_hooks_manifest_is_valid(pre_commit_home: Path) -> None:
     assert code == 0, output
 
 
-# try-repo installs the hooks afresh on every run (~7 s): each case runs both hooks at once.
+# Each case runs both hooks at once, as a repository configures them (`repo:` + `rev:`), so
+# the hook environment is installed once for the module (try-repo would install it afresh
+# every time, ~15 s a run).
 SCENARIOS = {
     "bad-policy": (BAD, _state()),
     "drift": (DECLARED, _state(enableWithdrawals=True)),
@@ -136,12 +141,16 @@ SCENARIOS = {
 
 
 @pytest.mark.parametrize("scenario", list(SCENARIOS))
-def test_try_repo_runs_both_hooks(
+def test_both_hooks_run_from_the_manifest(
     tmp_path: Path, hook_source: Path, pre_commit_home: Path, scenario: str
 ) -> None:
     policy, state = SCENARIOS[scenario]
-    project = _project(tmp_path, {"policies/bots.yaml": policy, "state.json": state})
-    code, output = _pre_commit(project, pre_commit_home, "try-repo", str(hook_source), "--verbose")
+    config = _config(hook_source, [{"id": "keylint-validate"}, {"id": "keylint-check-state"}])
+    project = _project(
+        tmp_path,
+        {"policies/bots.yaml": policy, "state.json": state, ".pre-commit-config.yaml": config},
+    )
+    code, output = _pre_commit(project, pre_commit_home, "run", "--all-files", "--verbose")
     hooks = _hooks(output)
     assert set(hooks) == {"keylint-validate", "keylint-check-state"}, output
     validate, check = hooks["keylint-validate"], hooks["keylint-check-state"]
@@ -164,24 +173,16 @@ def test_try_repo_runs_both_hooks(
 def test_check_state_takes_the_state_file_and_policy_folder_from_args(
     tmp_path: Path, hook_source: Path, pre_commit_home: Path
 ) -> None:
-    """The README's configuration: a state file elsewhere, policies in another folder.
-
-    try-repo cannot pass `args`, so this runs `pre-commit run` on a real configuration.
-    """
-    config = {
-        "repos": [
+    """The README's configuration: a state file elsewhere, policies in another folder."""
+    config = _config(
+        hook_source,
+        [
             {
-                "repo": str(hook_source),
-                "rev": _git(hook_source, "rev-parse", "HEAD").strip(),
-                "hooks": [
-                    {
-                        "id": "keylint-check-state",
-                        "args": ["--state", "binance/live.state.json", "binance/policies"],
-                    }
-                ],
+                "id": "keylint-check-state",
+                "args": ["--state", "binance/live.state.json", "binance/policies"],
             }
-        ]
-    }
+        ],
+    )
     project = _project(
         tmp_path,
         {
@@ -189,7 +190,7 @@ def test_check_state_takes_the_state_file_and_policy_folder_from_args(
             "binance/live.state.json": _state(enableWithdrawals=True),
             # The default state file is there but not the one configured: it must be ignored.
             "state.json": _state(),
-            ".pre-commit-config.yaml": json.dumps(config),
+            ".pre-commit-config.yaml": config,
         },
     )
     code, output = _pre_commit(project, pre_commit_home, "run", "--all-files")
