@@ -25,7 +25,7 @@ from keylint.binance.state import LiveState, StateFileError, read_state
 from keylint.engine import check
 from keylint.livekey import LiveKey, live_key
 
-FAST = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FAST = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 SLOW = settings(max_examples=5000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 scalars = (

@@ -23,7 +23,7 @@ from keylint.reporters import FORMATS, get_reporter
 from keylint.reporters.plan import render_plan, render_plan_json
 from tests.hardening.inertcheck import assert_inert
 
-FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 SLOW = settings(max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 NOW = datetime(2026, 11, 24, 9, tzinfo=UTC)
 
