@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from keylint.inert import json_text
 from keylint.livekey import LiveKey, live_key
 from keylint.policy.ips import parse_network
 from keylint.policy.model import DEFAULT_ROTATE_WARNING
@@ -138,10 +139,10 @@ def _scalar(value: str) -> str:
 
     if re.fullmatch(r"[A-Za-z0-9_.@/-]+", value) and yaml.safe_load(value) == value:
         return value
-    return json.dumps(value, ensure_ascii=True)
+    return json_text(json.dumps(value, ensure_ascii=True))
 
 
 def _comment(text: str) -> str:
     """Text from Binance or a state file, fit for a YAML comment: one line, so that it can
-    never end the comment and become policy (a smuggled `waivers:`)."""
-    return json.dumps(text, ensure_ascii=True)[1:-1]
+    never end the comment and become policy (a smuggled `waivers:`), nor hold `##[`."""
+    return json_text(json.dumps(text, ensure_ascii=True))[1:-1]

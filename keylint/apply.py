@@ -30,6 +30,7 @@ from keylint.binance.errors import (
 )
 from keylint.binance.signing import Credentials
 from keylint.binance.state import format_time
+from keylint.inert import json_text
 from keylint.plan import Change, KeyPlan
 
 Outcome = Literal["applied", "failed", "unknown", "refused", "not_attempted"]
@@ -99,7 +100,9 @@ class AuditLog:
             "error": outcome.reason,
             "plan": self.plan_source,
         }
-        data = (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8")
+        # Names and summaries are data, but the log may be `cat`ed in a job: no raw hidden
+        # character or workflow command in it (keylint.inert).
+        data = (json_text(json.dumps(record, ensure_ascii=False)) + "\n").encode("utf-8")
         while data:
             data = data[os.write(self._fd, data) :]
 

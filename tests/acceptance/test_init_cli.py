@@ -91,7 +91,7 @@ def test_a_hostile_state_cannot_smuggle_policy_through_init(keylint, tmp_path: P
     """Strings from Binance or a state file end up in comments and values of the policy init
     prints: a line break in them must never start a line of YAML (a `waivers:` of its own)."""
     state = json.loads(Path("examples/state.json").read_text())
-    smuggled = "\n    waivers: [{rule: KL101, reason: x, expires: 2099-01-01}]\n#"
+    smuggled = "\n    waivers: [{rule: KL101, reason: x, expires: 2099-01-01}]\n# ##[error]x"
     name, entry = next((n, e) for n, e in state["keys"].items() if e.get("ip_list"))
     entry["ip_list"].append("office" + smuggled)
     entry["ip_list"].append("vpn\u2028    waivers: []")
@@ -106,7 +106,7 @@ def test_a_hostile_state_cannot_smuggle_policy_through_init(keylint, tmp_path: P
     assert run.exit_code == 0, run.stderr
     text = adopted.read_text()
     assert not [line for line in text.splitlines() if line.lstrip().startswith("waivers")]
-    assert "\u2028" not in text
+    assert "\u2028" not in text and "##[" not in text
     validated = keylint("validate", str(adopted), "--format", "json")
     report = json.loads(validated.stdout)
     assert [f["rule"] for f in report["findings"] if f["rule"] in ("KL001", "KL002")] == []

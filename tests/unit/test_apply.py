@@ -272,3 +272,15 @@ def test_cancelled_midway_every_change_is_recorded_once_in_flight_as_unknown() -
         ("other", "revoke_permissions", "not_attempted", "interrupted before it was sent"),
         ("other", "add_ips", "refused", "it widens access: run with --allow-widen"),
     ]
+
+
+def test_the_audit_log_holds_no_raw_hidden_character_or_workflow_command(tmp_path: Path) -> None:
+    hostile = Change("delete", (), "delete\u2028::error::x ##[warning]y\u202e", ("KL305",), ())
+    log = tmp_path / "audit.jsonl"
+    with AuditLog(log, "fresh") as audit:
+        audit.write(
+            ChangeOutcome(key_plan(hostile), hostile, "applied"), datetime(2026, 11, 24, tzinfo=UTC)
+        )
+    text = log.read_text()
+    assert "\u2028" not in text and "\u202e" not in text and "##[" not in text
+    assert json.loads(text)["summary"] == hostile.summary  # still the same data
