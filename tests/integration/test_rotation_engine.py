@@ -186,7 +186,10 @@ def rig(openbao: OpenBao) -> Iterator[Rig]:
             can_trade=True,
             can_margin_loan_repay=True,
         )
-        yield Rig(world, openbao, target)
+        made = Rig(world, openbao, target)
+        yield made
+        # Every test, whatever it did: no secret in any exception text it saw.
+        made.assert_no_secrets()
 
 
 def alive(rig: Rig, api_key: str) -> bool:
