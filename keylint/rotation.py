@@ -413,7 +413,7 @@ async def _create_and_finish(
         except StoreError:
             where = "left in the store (the next run resends the create once)"
         raise CreateRefused(
-            f"Binance refused to create {pending.label} on {target.email}: {exc.reason}; "
+            f"{pending.label} was not created on {target.email}: {exc.reason}; "
             f"nothing was created, the pending record was {where}"
         ) from None
     api_key = answer.get("apiKey") if isinstance(answer, dict) else None
@@ -462,7 +462,13 @@ async def _store_and_finish(
         log.info("rotation of %s: secret written for %s", target.api_name, prefix(api_key))
     problems = await io.verify(api_key)
     if not problems:
-        await io.store.destroy(target.pending_path)
+        try:
+            await io.store.destroy(target.pending_path)
+        except StoreError as exc:
+            raise RotationError(
+                f"key {prefix(api_key)} ({pending.label}) is created, stored and verified, but "
+                f"the pending record could not be removed: {exc.reason}; the next run removes it"
+            ) from None
         log.info("rotation of %s: %s verified", target.api_name, prefix(api_key))
     else:
         # The pending record stays: the next run verifies again before the rotation counts.

@@ -385,7 +385,7 @@ def test_pending_not_destroyed_resume_verifies_and_cleans_up(rig: Rig) -> None:
     def broken(store: SecretStore) -> SecretStore:
         return BrokenStore(store, fail="destroy", path=rig.target.pending_path)  # type: ignore[return-value]
 
-    rig.fails(StoreError, rotate, wrap=broken)
+    assert "next run removes it" in rig.fails(RotationError, rotate, wrap=broken)
     stored = rig.read()
     assert stored is not None and stored.version == 2
     outcome = rig.run(resume, now=NOW + timedelta(hours=1))
