@@ -99,7 +99,9 @@ MAX_TRUSTED_IPS = 30
 _ALNUM = string.ascii_letters + string.digits
 
 Signing = Literal["hmac", "ed25519", "rsa"]
-FaultKind = Literal["latency", "status", "malformed", "truncated", "content_type", "hang", "drop"]
+FaultKind = Literal[
+    "latency", "status", "malformed", "truncated", "content_type", "hang", "drop", "lost_answer"
+]
 
 
 # --- scenario -----------------------------------------------------------------------------
@@ -271,6 +273,7 @@ class Fault:
     `api_key` matches the caller's X-MBX-APIKEY or the `subAccountApiKey` parameter, so a
     fault can target one sub-account key even when the master asks about it.
     `times`: only the first N matching requests (None: all).
+    "lost_answer" lets the request take effect, then drops the connection without an answer.
     """
 
     kind: FaultKind
@@ -599,8 +602,9 @@ class _Handler(BaseHTTPRequestHandler):
             if fault.kind == "latency":
                 # Network delay before the request reaches Binance: the timestamp ages too.
                 emu._stopping.wait(fault.latency)
+        lost = any(fault.kind == "lost_answer" for fault in faults)
         for fault in faults:
-            if fault.kind != "latency":
+            if fault.kind not in ("latency", "lost_answer"):
                 emu._record(
                     method, url.path, params, api_key, fault.status if fault.kind == "status" else 0
                 )
@@ -614,6 +618,12 @@ class _Handler(BaseHTTPRequestHandler):
             headers.update(answer.headers)
             status, body = answer.status, {"code": answer.code, "msg": answer.msg}
         emu._record(method, url.path, params, api_key, status)
+        if lost:
+            # "lost_answer": Binance did the work, then the connection died before its answer
+            # left (the outcome a client sees as unknown, although the change happened).
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
+            return
         self._send_json(status, body, headers)
 
     # routing ------------------------------------------------------------------------------

@@ -333,3 +333,16 @@ def test_created_keys_belong_to_their_sub_account_only(world: World) -> None:
     assert api_key not in [row["apikey"] for row in world.listing()]
     sub_key = world.emu.scenario.key(api_key)
     assert sub_key is not None and sub_key.owner == OTHER and sub_key.label == "mm-bot-202611240900"
+
+
+def test_a_lost_answer_creates_the_key_and_drops_the_connection(world: World) -> None:
+    _, public_pem = key_pair()
+    before = key_count(world)
+    world.emu.add_fault(Fault(kind="lost_answer", path=PATH_SUB_API, method="POST", times=1))
+    with pytest.raises(httpx.TransportError):
+        create(world, publicKey=public_pem)
+    # Unlike "drop", the create happened: only its answer was lost.
+    assert key_count(world) == before + 1
+    assert [row["apiName"] for row in world.listing()].count("mm-bot-202611240900") == 1
+    assert world.emu.count(PATH_SUB_API, method="POST", status=200) == 1
+    assert create(world, publicKey=public_pem).status_code == 200  # spent after one
