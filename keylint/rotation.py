@@ -435,6 +435,7 @@ async def _store_and_finish(
     if _holds(current, api_key, pending):
         assert current is not None
         deadline = parse_iso(current.custom_metadata.get(META_RETIRE_AFTER, "")) or deadline
+        data, version = dict(current.data), current.version
     else:
         data = {
             "api_key": api_key,
@@ -447,7 +448,7 @@ async def _store_and_finish(
         if pending.replaces and deadline is not None:
             metadata = {META_REPLACED: pending.replaces, META_RETIRE_AFTER: iso(deadline)}
         try:
-            await io.store.write(
+            version = await io.store.write(
                 target.path,
                 data,
                 custom_metadata=metadata,
@@ -461,6 +462,20 @@ async def _store_and_finish(
             ) from None
         log.info("rotation of %s: secret written for %s", target.api_name, prefix(api_key))
     problems = await io.verify(api_key)
+    if not problems and deadline is not None and deadline < moment + target.grace:
+        # SPEC §7: the replaced key lives `grace` once its successor is verified. A successor
+        # that verifies only in a later run moves the deadline, before the pending record
+        # (which holds retire off) goes.
+        deadline = moment + target.grace
+        assert pending.replaces is not None
+        metadata = {META_REPLACED: pending.replaces, META_RETIRE_AFTER: iso(deadline)}
+        try:
+            await io.store.write(target.path, data, custom_metadata=metadata, cas=version)
+        except StoreError as exc:
+            raise RotationError(
+                f"key {prefix(api_key)} ({pending.label}) verified, but its replaced key's "
+                f"deadline could not be moved: {exc.reason}; the next run tries again"
+            ) from None
     if not problems:
         try:
             await io.store.destroy(target.pending_path)

@@ -391,8 +391,12 @@ def test_pending_not_destroyed_resume_verifies_and_cleans_up(rig: Rig) -> None:
     outcome = rig.run(resume, now=NOW + timedelta(hours=1))
     assert outcome is not None and outcome.verified
     after = rig.assert_converged()
-    # The secret already held the key: resume wrote no third version, kept the deadline.
-    assert after.version == 2 and outcome.retire_after == NOW + GRACE
+    # A run cannot tell that an earlier one verified before its cleanup failed: the deadline
+    # counts from this verification (the old key lives a little longer, never shorter), as
+    # a third version with the same credentials.
+    assert after.version == 3 and outcome.retire_after == NOW + timedelta(hours=1) + GRACE
+    same_credentials = after.data == stored.data  # compared without printing them on failure
+    assert same_credentials
 
 
 def test_verify_failed_keeps_pending_and_no_delete_until_resume_verifies(rig: Rig) -> None:
@@ -409,6 +413,10 @@ def test_verify_failed_keeps_pending_and_no_delete_until_resume_verifies(rig: Ri
     done = rig.run(resume, now=NOW + timedelta(minutes=30))
     assert done is not None and done.verified
     rig.assert_converged()
+    # The grace runs from the verification (SPEC §7), 30 minutes after the secret was written.
+    assert done.retire_after == NOW + timedelta(minutes=30) + GRACE
+    early = NOW + GRACE + timedelta(minutes=10)
+    assert not rig.run(retire, now=early).deleted and alive(rig, old)
     assert rig.run(retire, now=past).deleted and not alive(rig, old)
 
 
