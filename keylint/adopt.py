@@ -8,10 +8,12 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from keylint.errors import UsageError
 from keylint.inert import json_text
 from keylint.livekey import LiveKey, live_key
 from keylint.policy.ips import parse_network
@@ -19,6 +21,9 @@ from keylint.policy.model import DEFAULT_ROTATE_WARNING
 from keylint.policy.permissions import BINANCE_FIELD
 
 DEFAULT_MAX_AGE_DAYS = 90
+# What the policy schema accepts (schemas/policy.schema.json): `init` writes nothing else.
+KEY_NAME = re.compile(r"[a-z0-9][a-z0-9._-]*")
+ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 @dataclass(frozen=True)
@@ -32,6 +37,19 @@ class Adopted:
     api_key_env: str | None = None
     secret_env: str | None = None
     private_key_env: str | None = None
+
+
+def check_names(name: str, variables: Mapping[str, str | None]) -> None:
+    """Refuse a key name or variable name (by its option) that `validate` would refuse, before
+    anything is read: the policy `init` prints must pass as printed."""
+    if not KEY_NAME.fullmatch(name):
+        raise UsageError(
+            f"--name {name!r} is not a key name: lower-case letters, digits, '.', '_' and '-', "
+            "starting with a letter or digit"
+        )
+    for option, value in variables.items():
+        if value is not None and not ENV_NAME.fullmatch(value):
+            raise UsageError(f"{option} {value!r} is not an environment variable name")
 
 
 def policy_name(label: str, taken: set[str]) -> str:

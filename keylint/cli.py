@@ -299,21 +299,6 @@ def check_base_url(url: str) -> str:
     return url.rstrip("/")
 
 
-def check_init_names(name: str, variables: dict[str, str | None]) -> None:
-    """`init` writes these into a policy: refuse what the policy format would refuse, before
-    reading anything (the policy must pass `validate` as printed)."""
-    import re
-
-    if not re.fullmatch(r"[a-z0-9][a-z0-9._-]*", name):
-        raise UsageError(
-            f"--name {name!r} is not a key name: lower-case letters, digits, '.', '_' and '-', "
-            "starting with a letter or digit"
-        )
-    for option, value in variables.items():
-        if value is not None and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", value):
-            raise UsageError(f"{option} {value!r} is not an environment variable name")
-
-
 EnvOpt = Annotated[str | None, typer.Option(show_default=False, metavar="ENV_VAR")]
 
 
@@ -362,12 +347,12 @@ def init(
     """
 
     def run() -> int:
-        from keylint.adopt import render_policy
+        from keylint.adopt import check_names, render_policy
         from keylint.live import KeyRequest, MasterRequest, adopt_from_binance, adopt_from_state
         from keylint.output import write_atomic
 
         clock = parse_now(now)
-        check_init_names(
+        check_names(
             name,
             {
                 "--api-key-env": api_key_env,

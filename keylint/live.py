@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import re
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -11,7 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from keylint.adopt import Adopted, policy_name
+from keylint.adopt import KEY_NAME, Adopted, policy_name
 from keylint.engine import Declared, LiveSource, check, declared_keys
 from keylint.findings import Severity
 from keylint.progress import ProgressLine
@@ -276,10 +275,6 @@ def adopt_from_binance(
     return adopted, problems
 
 
-# The policy schema's key name pattern: `init` writes nothing `validate` would refuse.
-_VALID_NAME = re.compile(r"[a-z0-9][a-z0-9._-]*")
-
-
 def adopt_from_state(state: LiveSource, sub_account: str | None) -> list[Adopted]:
     """The keys `init` should declare from a state file: its keys, and listed keys no policy
     declared (KL307), optionally only those of one sub-account."""
@@ -291,7 +286,7 @@ def adopt_from_state(state: LiveSource, sub_account: str | None) -> list[Adopted
             continue
         if sub_account is not None and listing.get("email") != sub_account:
             continue
-        if not _VALID_NAME.fullmatch(name):  # a hostile or hand-edited state file
+        if not KEY_NAME.fullmatch(name):  # a hostile or hand-edited state file
             name = policy_name(name, taken)
         adopted.append(Adopted(name, entry, listing.get("email"), listing.get("apiName")))
     listed = {(entry.get("listing") or {}).get("apiName") for entry in state.keys.values()}
