@@ -25,6 +25,7 @@ from typing import Any, Literal
 from keylint import __version__
 from keylint.binance.state import format_time
 from keylint.findings import Finding
+from keylint.inert import inert
 from keylint.livekey import LISTING_FIELD, LiveKey, live_key
 from keylint.policy.ips import covers, is_single_address
 from keylint.policy.model import KeyPolicy, MasterPolicy
@@ -649,9 +650,6 @@ def show_saved(value: Any) -> str:
     text = (
         value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, sort_keys=True)
     )
-    text = redact(text)  # before cutting it short: most of a secret is still a secret
-    inert = "".join(
-        char if char.isprintable() else char.encode("unicode_escape").decode("ascii")
-        for char in text
-    )
-    return inert if len(inert) <= _SHOWN else inert[: _SHOWN - 1] + "…"
+    # Redacted before it is cut short: most of a secret is still a secret.
+    shown = inert(redact(text))
+    return shown if len(shown) <= _SHOWN else shown[: _SHOWN - 1] + "…"

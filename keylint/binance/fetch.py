@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -28,6 +27,7 @@ from keylint.binance.client import (
 from keylint.binance.errors import BinanceError, KeyFormatInvalid, KeyRejected
 from keylint.binance.signing import DEFAULT_RECV_WINDOW, CredentialError, Credentials, load_signer
 from keylint.binance.state import LiveState, redact
+from keylint.inert import is_hidden
 from keylint.livekey import live_key
 
 log = logging.getLogger("keylint.binance")
@@ -98,18 +98,13 @@ def _env_value(env: Mapping[str, str], name: str) -> str:
     # an httpx error that quotes the whole value (the key) and is retried as a network fault.
     # PEM text spans lines, so only its outer whitespace is trimmed, never its inner lines.
     stripped = value.strip()
-    if any(
-        _is_control(char) for char in stripped if char not in "\n\r" or "-----BEGIN" not in stripped
-    ):
+    line_breaks = "\n\r" if stripped.startswith("-----BEGIN") else ""
+    if any(is_hidden(char) and char not in line_breaks for char in stripped):
         raise CredentialError(
             f"environment variable {name} holds a control character (a line break, a tab or "
             "an escape) inside its value; set it to the credential alone"
         )
     return value
-
-
-def _is_control(char: str) -> bool:
-    return unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp")
 
 
 @dataclass
