@@ -10,7 +10,6 @@ they have.
 
 from __future__ import annotations
 
-import asyncio
 import signal
 from collections.abc import Coroutine
 from types import FrameType
@@ -68,6 +67,9 @@ def run(coro: Coroutine[Any, Any, T]) -> T:
     The coroutine sees an ordinary cancellation, so its TaskGroups cancel their tasks and
     its `except CancelledError`/`finally` blocks run before the program goes on.
     """
+    import asyncio  # here, not at the top: every command installs the handlers at start-up,
+    # and `validate` (pre-commit) must not pay for asyncio's import
+
     received: list[int] = []
     watched: list[signal.Signals] = []
     previous = {sig: signal.getsignal(sig) for sig in SIGNALS}
