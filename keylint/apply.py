@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal
+from typing import Literal, cast
 
 from keylint.binance import protocol
 from keylint.binance.client import BinanceClient
@@ -31,7 +31,8 @@ from keylint.binance.errors import (
 from keylint.binance.signing import Credentials
 from keylint.binance.state import format_time
 from keylint.inert import json_text
-from keylint.plan import Change, KeyPlan
+from keylint.plan import ROTATION_ACTIONS, Change, KeyPlan
+from keylint.rotation import Rotator
 
 Outcome = Literal["applied", "failed", "unknown", "refused", "not_attempted"]
 
@@ -115,6 +116,7 @@ async def execute(
     allow_widen: bool,
     client: BinanceClient,
     record: Callable[[ChangeOutcome], None],
+    rotator: Rotator | None = None,
 ) -> list[ChangeOutcome]:
     """Make every change of `keys` through `client`; `record` sees each outcome as it comes.
 
@@ -139,6 +141,14 @@ async def execute(
     ) -> ChangeOutcome:
         if change.widens and not allow_widen:
             return ChangeOutcome(key, change, "refused", "it widens access: run with --allow-widen")
+        if change.action in ROTATION_ACTIONS:
+            if rotator is None:
+                return ChangeOutcome(key, change, "not_attempted", "no rotation was set up")
+            # From here on a stop leaves the rotation `unknown`: the next apply resumes it.
+            on_send()
+            act = rotator.rotate if change.action == "rotate" else rotator.retire
+            outcome, reason = await act(key.name)
+            return ChangeOutcome(key, change, cast(Outcome, outcome), reason)
         api_key = api_keys.get(key.name)
         if not api_key:
             return ChangeOutcome(

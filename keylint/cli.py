@@ -803,6 +803,124 @@ def apply(
     raise typer.Exit(guarded(run))
 
 
+@app.command()
+def rotate(
+    names: Annotated[
+        list[str],
+        typer.Argument(help="The keys to rotate now (their policy `name`).", show_default=False),
+    ],
+    policies: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--policies",
+            "-p",
+            callback=nonempty_paths,
+            show_default=False,
+            help="Policy files or folders (repeatable). Default: policies/.",
+        ),
+    ] = None,
+    grace: Annotated[
+        str | None,
+        typer.Option(
+            "--grace",
+            show_default=False,
+            help="How long the replaced key lives once its successor verifies, for this run "
+            "(36h, 1d, ...); 0 deletes it in this run. Default: the policy's rotation.grace.",
+        ),
+    ] = None,
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", help="Do not ask for confirmation (automation).")
+    ] = False,
+    log: Annotated[
+        Path | None,
+        typer.Option(
+            "--log",
+            dir_okay=False,
+            callback=nonempty_path,
+            show_default=False,
+            help="Append every change and its outcome to FILE as JSON Lines (no secrets).",
+        ),
+    ] = None,
+    now: NowOpt = None,
+    base_url: BaseUrlOpt = "https://api.binance.com",
+    timeout: Annotated[
+        float,
+        typer.Option(
+            "--timeout",
+            min=1.0,
+            callback=finite_seconds,
+            help="Seconds each call to Binance or the secret store may take.",
+        ),
+    ] = 300.0,
+) -> None:
+    """Rotate the named keys now, whatever their age (a leaked key): a new Ed25519 key with
+    exactly the declared restrictions, its credentials written to the secret store, the
+    replaced key deleted after the grace (with --grace 0: in this run, once the new key
+    verifies). Only keys that declare `rotation:`.
+
+    Exit codes: 0 every key rotated, 1 a change failed or its outcome is unknown (the next
+    `apply` or `rotate` completes a half-done rotation), 2 nothing was done (usage error, not
+    confirmed), 130/143 stopped by SIGINT/SIGTERM.
+    """
+
+    def run() -> int:
+        from keylint.apply import ChangeOutcome
+        from keylint.commands import rotate as command
+        from keylint.plan import Plan
+        from keylint.reporters.plan import render_outcome, render_plan, render_tally
+
+        color = use_color(sys.stdout)
+
+        def show_plan(plan: Plan) -> None:
+            sys.stdout.write(render_plan(plan, color=color))
+            sys.stdout.flush()
+
+        def confirm(plan: Plan) -> bool:
+            if yes:
+                return True
+            if not sys.stdin.isatty():
+                raise UsageError(
+                    "rotate creates and deletes keys at Binance and asks first: run it on a "
+                    "terminal, or pass --yes (for automation); nothing was rotated"
+                )
+            return ask("\nRotate these keys now?")
+
+        shown: list[ChangeOutcome] = []
+
+        def show(outcome: ChangeOutcome) -> None:
+            if not shown:
+                sys.stdout.write("\nRotating:\n")
+            sys.stdout.write(render_outcome(outcome, color=color))
+            sys.stdout.flush()
+            shown.append(outcome)
+
+        options = command.RotateOptions(
+            names=names,
+            paths=policies or ["policies"],
+            grace=command.parse_grace(grace),
+            yes=yes,
+            now=parse_now(now),
+            base_url=check_base_url(base_url),
+            timeout=timeout,
+            log=log,
+        )
+        done = command.run(options, confirm=confirm, on_plan=show_plan, on_outcome=show)
+        if done.exit_code == 2 and not done.outcomes:
+            typer.echo("keylint: nothing was rotated", err=True)
+        if done.outcomes:
+            sys.stdout.write(render_tally(done.outcomes) + "\n")
+        if done.log_error is not None:
+            sys.stdout.flush()
+            typer.echo(
+                f"keylint: error: --log {done.log_error}: the log is incomplete; every "
+                "outcome is printed above",
+                err=True,
+            )
+        return done.exit_code
+
+    raise typer.Exit(guarded(run))
+
+
 def guarded(run: Callable[[], int]) -> int:
     """Run a command; a KeylintError is one plain line on stderr, never a traceback."""
     try:

@@ -25,7 +25,7 @@ from keylint.policy.schema import FAST_PATH_MIN_FILES
 from keylint.policy.yamlload import Pos
 from keylint.result import FileReport, KeyReport, Result
 from keylint.rules import Context, Kind, Rule, all_rules, stamp
-from keylint.rules.cleanup import duplicate_live_keys, undeclared_keys
+from keylint.rules.cleanup import duplicate_live_keys, previous_keys, undeclared_keys
 
 # Below this many files a process pool costs more than it saves (measured: benchmarks/).
 PARALLEL_MIN_FILES = 64
@@ -184,6 +184,7 @@ class _SubAccounts:
     def __init__(self) -> None:
         self.first: dict[str, KeyPolicy] = {}  # the key that first names each sub-account
         self.labels: dict[str, set[str]] = {}
+        self.rotating: dict[str, set[str]] = {}  # api_names whose rotation labels are declared
 
     def declare(self, keys: Iterable[KeyPolicy], live: LiveSource) -> None:
         for key in keys:
@@ -194,6 +195,8 @@ class _SubAccounts:
             labels = self.labels.setdefault(email, set())
             if key.api_name:
                 labels.add(key.api_name)
+                if key.rotation is not None:
+                    self.rotating.setdefault(email, set()).add(key.api_name)
             entry = live.keys.get(key.name)
             listing = entry.get("listing") if isinstance(entry, dict) else None
             # The listing row was matched by its API key: it is this key's row.
@@ -210,7 +213,8 @@ class _SubAccounts:
             labels = self.labels.get(email.lower(), set())
             # A malformed listing (never from a schema-checked file) lists nothing.
             rows = [row for row in rows if isinstance(row, dict)] if isinstance(rows, list) else []
-            for problem in undeclared_keys(declaring, email, rows, labels):
+            rotating = sorted(self.rotating.get(email.lower(), ()))
+            for problem in undeclared_keys(declaring, email, rows, labels, rotating):
                 yield stamp("KL307", problem, file=file, key=None)
 
 
@@ -485,20 +489,36 @@ def _report_key(
         # KL309 reads the sub-account's listing, not the key's entry: a key fetch could not
         # tell apart from its namesakes is unchecked, and KL309 says why.
         rows = _listing(live.sub_accounts, key.sub_account)
+        rotation = _rotation(entry, key)
         if rows is not None and key.api_name:
             extra_ran.add("KL309")
             extra = [
                 stamp("KL309", problem, file=key.file, key=key.name)
-                for problem in duplicate_live_keys(key, rows)
+                for problem in duplicate_live_keys(key, rows, rotation)
             ]
+            if rotation is not None:
+                # KL310 reads the listing too: the replaced key is no entry of its own.
+                extra_ran.add("KL310")
+                extra += [
+                    stamp("KL310", problem, file=key.file, key=key.name)
+                    for problem in previous_keys(key, rotation, rows, now)
+                ]
     findings = run_key_rules(key, ran, now, state) + extra
     findings = apply_waivers(key, findings, {r.id for r in ran} | extra_ran, now)
     if state is not None:
-        live_ids = {r.id for r in _live_rules()} | {"KL309"}
+        live_ids = {r.id for r in _live_rules()} | {"KL309", "KL310"}
         drifted = any(f.rule in live_ids and not f.waived for f in findings)
         report.status = "drift" if drifted else "ok"
     report.findings = findings
     return report
+
+
+def _rotation(entry: Any, key: KeyPolicy) -> Mapping[str, Any] | None:
+    """What the store said of a key keylint rotates (the state entry's `rotation`), if any."""
+    if key.rotation is None or not isinstance(entry, dict):
+        return None
+    rotation = entry.get("rotation")
+    return rotation if isinstance(rotation, dict) else None
 
 
 def _listing(sub_accounts: Mapping[str, Any], email: str | None) -> list[dict[str, Any]] | None:

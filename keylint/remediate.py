@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from keylint.engine import Declared, check, declared_keys
 from keylint.errors import KeylintError
 from keylint.findings import Severity
-from keylint.plan import Plan, approval_differences, make_plan, show_saved
+from keylint.plan import ROTATION_ACTIONS, Plan, approval_differences, make_plan, show_saved
 from keylint.result import EXIT_FINDINGS, EXIT_UNCHECKED, EXIT_USAGE, Result
 from keylint.signals import Stopped
 
@@ -157,6 +157,8 @@ def apply_plan(
     from keylint.binance.errors import BinanceError
     from keylint.binance.fetch import credentials_from_env
     from keylint.binance.signing import CredentialError
+    from keylint.rotation import Rotator
+    from keylint.store import configured_store
 
     def read() -> Planned:
         return plan_now(
@@ -206,12 +208,21 @@ def apply_plan(
         on_outcome(outcome)
 
     async def _carry_out() -> list[ChangeOutcome]:
-        async with BinanceClient(
-            base_url=base_url, timeout=timeout, concurrency=concurrency
-        ) as client:
+        async with contextlib.AsyncExitStack() as stack:
+            client = await stack.enter_async_context(
+                BinanceClient(base_url=base_url, timeout=timeout, concurrency=concurrency)
+            )
             # Not fatal: every signed call resyncs on -1021 and reports its own error.
             with contextlib.suppress(BinanceError):
                 await client.sync_clock()
+            rotator = None
+            if any(change.action in ROTATION_ACTIONS for _, change in plan.changes):
+                # No store stops each rotation before Binance is asked to create anything.
+                store, store_problem = configured_store(os.environ, timeout=timeout)
+                if store is not None:
+                    await stack.enter_async_context(store)
+                policies = {key.name: key for key in fresh.declared.keys}
+                rotator = Rotator(policies, credentials, client, store, store_problem, now)
             return await execute(
                 plan.keys,
                 api_keys=fresh.api_keys,
@@ -219,6 +230,7 @@ def apply_plan(
                 allow_widen=allow_widen,
                 client=client,
                 record=record,
+                rotator=rotator,
             )
 
     sending = any(allow_widen or not change.widens for _, change in plan.changes)

@@ -16,14 +16,12 @@ from __future__ import annotations
 
 import ipaddress
 import logging
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from keylint.binance import protocol
-from keylint.binance.client import BinanceClient
 from keylint.binance.errors import (
     ApiError,
     BinanceError,
@@ -32,13 +30,18 @@ from keylint.binance.errors import (
     ServerError,
     TransportFailure,
 )
-from keylint.binance.signing import Credentials
 from keylint.errors import KeylintError
+from keylint.livekey import LISTING_FIELD
+from keylint.policy.ips import is_single_address
+from keylint.policy.model import PENDING_SUFFIX, KeyPolicy, in_label_family
 from keylint.store import SecretStore, StoreConflict, StoredSecret, StoreError
+
+if TYPE_CHECKING:  # a plan names rotations without the HTTP stack
+    from keylint.binance.client import BinanceClient
+    from keylint.binance.signing import Credentials
 
 log = logging.getLogger("keylint.rotation")
 
-PENDING_SUFFIX = ".pending"
 KEY_TYPE = "ed25519"
 # The secret's custom metadata (one map per secret in KV v2: the latest rotation's).
 META_REPLACED = "replaced_key"
@@ -54,6 +57,10 @@ FLAGS = (
     ("canUniversalTransfer", "can_universal_transfer"),
     ("canVanillaOptions", "can_vanilla_options"),
 )
+
+
+# RotationTarget's field for each permission the create can set.
+_TARGET_FLAGS = {name: dict(FLAGS)[listing_field] for name, listing_field in LISTING_FIELD.items()}
 
 
 # --- errors ----------------------------------------------------------------------------------
@@ -78,6 +85,10 @@ class CreateRefused(RotationError):
 class CreateUnknown(RotationError):
     """The create's outcome is unknown (5xx, dropped connection): the next `resume` settles
     it through the listing; the pending record stays."""
+
+
+class DeleteUnknown(RotationError):
+    """The replaced key's deletion has an unknown outcome: the next `retire` settles it."""
 
 
 # --- plain data ------------------------------------------------------------------------------
@@ -151,6 +162,40 @@ class Pending:
 
 # --- pure decisions ----------------------------------------------------------------------------
 
+# Every key can read; the create sets the five listing flags and nothing else (binance-api.md).
+_GIVEN = frozenset({"reading"})
+
+
+def target_of(policy: KeyPolicy, *, grace: timedelta | None = None) -> RotationTarget:
+    """What a new key for this policy must be, or RotationError saying why Binance's create
+    cannot make it (a permission it cannot set, trusted ranges it cannot whitelist)."""
+    if policy.rotation is None or not policy.sub_account or not policy.api_name:
+        raise RotationError(f"key {policy.name!r} declares no rotation")
+    flag_of = dict(LISTING_FIELD)
+    others = [p for p in policy.permissions if p not in flag_of and p not in _GIVEN]
+    if others:
+        raise RotationError(
+            f"Binance's create cannot give a new key {', '.join(others)} (only "
+            f"{', '.join(flag_of)}): rotate this key in API Management"
+        )
+    singles = [
+        str(ip.network.network_address) for ip in policy.ips if is_single_address(ip.network)
+    ]
+    if policy.ip_restrict and not singles:
+        raise RotationError(
+            "the policy binds the key to trusted IPs but declares no single address, and a new "
+            "key's whitelist takes addresses only: declare the addresses the key is used from"
+        )
+    declared = set(policy.permissions)
+    return RotationTarget(
+        email=policy.sub_account,
+        api_name=policy.api_name,
+        path=policy.rotation.path,
+        grace=policy.rotation.grace if grace is None else grace,
+        ips=tuple(singles) if policy.ip_restrict else (),
+        **{attr: name in declared for name, attr in _TARGET_FLAGS.items()},
+    )
+
 
 def prefix(api_key: str) -> str:
     """The 8 characters of an API key that may be stored and shown."""
@@ -160,11 +205,6 @@ def prefix(api_key: str) -> str:
 def new_label(api_name: str, now: datetime) -> str:
     """`<api_name>-<UTC yyyymmddHHMM>` (SPEC §7)."""
     return f"{api_name}-{now.astimezone(UTC):%Y%m%d%H%M}"
-
-
-def in_label_family(label: str, api_name: str) -> bool:
-    """The plain `api_name` or one of its rotation labels."""
-    return label == api_name or re.fullmatch(re.escape(api_name) + r"-\d{12}", label) is not None
 
 
 def iso(moment: datetime) -> str:
@@ -334,8 +374,19 @@ async def rotate(
     current = await store.read(target.path)
     replaces = _current_prefix(current)
     label = new_label(target.api_name, moment)
+    rows = await io.listing()
+    if replaces is None:
+        # The first rotation: the key it replaces is the one under the plain label (made by
+        # hand), which the store has never held. Never a guess between two.
+        plain = [row for row in rows if row.get("apiName") == target.api_name]
+        if len(plain) > 1:
+            raise RotationError(
+                f"{len(plain)} keys are labelled {target.api_name} on {target.email} (KL309): "
+                "keylint does not guess which one the new key replaces"
+            )
+        replaces = prefix(protocol.row_api_key(plain[0])) if plain else None
     # The label is how `resume` recognises the key: it must name no other key.
-    if any(row.get("apiName") == label for row in await io.listing()):
+    if any(row.get("apiName") == label for row in rows):
         raise RotationError(
             f"a key labelled {label} exists already on {target.email}: a rotation ran this "
             "minute; run again in a minute"
@@ -581,7 +632,7 @@ async def _delete(io: _Io, api_key: str, replaced: str) -> RetireOutcome:
             return RetireOutcome(replaced, False, "the replaced key is gone already")
         raise RotationError(f"could not delete key {replaced}: {exc.reason}") from None
     except (ServerError, TransportFailure, MalformedResponse, DeadlineExceeded) as exc:
-        raise RotationError(
+        raise DeleteUnknown(
             f"the deletion of key {replaced} has an unknown outcome ({exc.reason}); "
             "the next retire settles it through the listing"
         ) from None
@@ -591,14 +642,93 @@ async def _delete(io: _Io, api_key: str, replaced: str) -> RetireOutcome:
     return RetireOutcome(replaced, True, "deleted")
 
 
+# --- a plan's rotation changes ------------------------------------------------------------
+
+
+@dataclass
+class Rotator:
+    """Carries out a plan's `rotate` and `retire` changes (and `keylint rotate`), each as an
+    (outcome, reason) pair in `apply`'s words: applied, failed (nothing was created or
+    deleted), unknown (the next run settles it), not_attempted."""
+
+    policies: Mapping[str, KeyPolicy]
+    master: Credentials
+    client: BinanceClient
+    store: SecretStore | None
+    store_problem: str | None
+    now: datetime
+    grace: timedelta | None = None  # `keylint rotate --grace`: this run's grace for every key
+
+    def _target(self, name: str) -> RotationTarget:
+        policy = self.policies.get(name)
+        if policy is None:
+            raise RotationError(f"no policy declares key {name!r}")
+        return target_of(policy, grace=self.grace)
+
+    async def rotate(self, name: str) -> tuple[str, str]:
+        """Complete a half-done rotation of the key, or rotate it."""
+        try:
+            target = self._target(name)
+            if self.store is None:
+                raise StoreError(self.store_problem or "no secret store is configured")
+            store, master, client = self.store, self.master, self.client
+            outcome = await resume(target, master=master, client=client, store=store, now=self.now)
+            if outcome is None:
+                outcome = await rotate(
+                    target, master=master, client=client, store=store, now=self.now
+                )
+        except CreateUnknown as exc:
+            return "unknown", exc.reason
+        except (RotationError, StoreError) as exc:
+            return "failed", f"{exc.reason}; the current key is unchanged"
+        if not outcome.verified:
+            return "unknown", (
+                f"key {outcome.new_key}… ({outcome.label}) is created and stored but does not "
+                f"verify yet ({'; '.join(outcome.problems)}): the replaced key is kept, and the "
+                "next apply verifies it again"
+            )
+        done = "completed the rotation: " if outcome.resumed else ""
+        retires = (
+            f"; the replaced key {outcome.replaced}… is deleted after {iso(outcome.retire_after)}"
+            if outcome.replaced and outcome.retire_after
+            else ""
+        )
+        return "applied", (
+            f"{done}new key {outcome.new_key}… ({outcome.label}) verified and stored at "
+            f"{target.path}{retires}"
+        )
+
+    async def retire(self, name: str) -> tuple[str, str]:
+        """Delete the key the current one replaced, if its grace is over and the current key
+        verifies."""
+        try:
+            target = self._target(name)
+            if self.store is None:
+                raise StoreError(self.store_problem or "no secret store is configured")
+            done = await retire(
+                target, master=self.master, client=self.client, store=self.store, now=self.now
+            )
+        except DeleteUnknown as exc:
+            return "unknown", exc.reason
+        except (RotationError, StoreError) as exc:
+            return "failed", f"{exc.reason}; nothing was deleted"
+        if done.deleted:
+            return "applied", f"deleted the replaced key {done.replaced}…"
+        if done.reason == "the replaced key is gone already":
+            return "applied", done.reason
+        return "not_attempted", f"nothing was deleted: {done.reason}"
+
+
 __all__: Sequence[str] = [
     "CreateRefused",
     "CreateUnknown",
+    "DeleteUnknown",
     "RetireOutcome",
     "RotationError",
     "RotationOutcome",
     "RotationPending",
     "RotationTarget",
+    "Rotator",
     "resume",
     "retire",
     "rotate",

@@ -9,11 +9,12 @@ and a cancellation (Ctrl-C, SIGTERM) reaches every one.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import httpx
 
@@ -26,9 +27,13 @@ from keylint.binance.client import (
 )
 from keylint.binance.errors import BinanceError, KeyFormatInvalid, KeyRejected
 from keylint.binance.signing import DEFAULT_RECV_WINDOW, CredentialError, Credentials, load_signer
-from keylint.binance.state import LiveState, redact
+from keylint.binance.state import LiveState, format_time, redact
 from keylint.inert import is_hidden
 from keylint.livekey import live_key
+from keylint.policy.model import PENDING_SUFFIX
+
+if TYPE_CHECKING:
+    from keylint.store import SecretStore
 
 log = logging.getLogger("keylint.binance")
 
@@ -132,6 +137,8 @@ class _Run:
     # key name -> the full API key the entry names (its variable's value, or its listing row's
     # key): memory only, to find two entries naming one live key (SPEC §1) by value.
     named: dict[str, str] = field(default_factory=dict, repr=False)
+    store: SecretStore | None = None  # for keys that declare `rotation`
+    store_note: str | None = None  # why there is no store
 
     def report(self) -> None:
         if self.progress is not None:
@@ -180,10 +187,13 @@ async def fetch_live_state(
         sync_before_signing=True,
     )
     master_creds, master_note = _master_credentials(master, env)
+    store, store_note = _store(keys, env, timeout=timeout)
     # One listing a sub-account however its e-mail is spelled (Binance ignores case): each
     # costs 3000 of the UID weight. The first spelling names it in the state file.
     spellings = {k.sub_account.lower(): k.sub_account for k in reversed(keys) if k.sub_account}
-    async with client:
+    async with client, contextlib.AsyncExitStack() as stack:
+        if store is not None:
+            await stack.enter_async_context(store)
         run = _Run(
             client,
             master_creds,
@@ -192,6 +202,8 @@ async def fetch_live_state(
             progress,
             reached=reached,
             api_keys=api_keys,
+            store=store,
+            store_note=store_note,
         )
         client._on_wait = lambda _n: run.report()
         emails = dict.fromkeys(k.sub_account.lower() for k in keys if k.sub_account)
@@ -213,6 +225,18 @@ async def fetch_live_state(
         keys={key.name: entry for key, entry in zip(keys, entries, strict=True)},
         sub_accounts=sub_accounts,
     )
+
+
+def _store(
+    keys: list[KeySpec], env: Mapping[str, str], *, timeout: float
+) -> tuple[SecretStore | None, str | None]:
+    """The secret store of the keys that declare `rotation` (SPEC §7), or why there is none."""
+    if not any(getattr(key, "rotation", None) is not None for key in keys):
+        return None, None
+    from keylint.store import configured_store
+
+    store, problem = configured_store(env, timeout=timeout)
+    return store, f"the secret store is not configured: {problem}"
 
 
 def _master_credentials(
@@ -351,6 +375,20 @@ async def _check_key_inner(run: _Run, key: KeySpec, env: Mapping[str, str]) -> d
             own_problem = f"environment variable {api_key_env} is not set or empty"
         elif api_key is None:
             notes.append(f"{api_key_env} is not set: the key was found by its api_name")
+    rotation: dict[str, Any] | None = None
+    declared_rotation = getattr(key, "rotation", None)
+    if declared_rotation is not None:
+        # The store names the key's current live key and holds what signs its own call.
+        stored = await _stored_rotation(run, declared_rotation)
+        if isinstance(stored, str):
+            return _error(stored, notes)
+        rotation = stored.entry
+        api_key = stored.api_key
+        if stored.api_key and stored.signer_problem is None:
+            assert stored.signer is not None
+            own = Credentials(stored.api_key, stored.signer)
+        elif stored.api_key:
+            own_problem = stored.signer_problem
     assert run.tasks is not None
     own_task = run.tasks.create_task(_own_restrictions(run, own)) if own is not None else None
 
@@ -395,7 +433,7 @@ async def _check_key_inner(run: _Run, key: KeySpec, env: Mapping[str, str]) -> d
         else:
             restrictions = result
 
-    return _merge(
+    entry = _merge(
         key,
         own_problem=own_problem,
         own_error=own_error,
@@ -408,6 +446,69 @@ async def _check_key_inner(run: _Run, key: KeySpec, env: Mapping[str, str]) -> d
         master_problem=master_problem,
         namesakes=namesakes,
     )
+    if rotation is not None:
+        entry["rotation"] = rotation
+    return entry
+
+
+@dataclass(frozen=True, repr=False)
+class _Stored:
+    """What the store says of a rotating key: the full API key and its signer stay in memory;
+    `entry` is what the state file keeps (prefixes only)."""
+
+    entry: dict[str, Any]
+    api_key: str | None = None
+    signer: Any = None
+    signer_problem: str | None = None
+
+
+async def _stored_rotation(run: _Run, rotation: Any) -> _Stored | str:
+    """Read a rotating key's secret and pending record, or say why they cannot be read."""
+    from keylint.store import StoreError
+
+    path = rotation.path
+    if run.store is None:
+        return run.store_note or "the secret store is not configured"
+    try:
+        current = await run.store.read(path)
+        pending = await run.store.read(path + PENDING_SUFFIX)
+    except StoreError as exc:
+        return f"the secret store could not be read: {exc.reason}"
+    entry: dict[str, Any] = {
+        "path": path,
+        "current": None,
+        "replaced": None,
+        "retire_after": None,
+        "pending": None,
+    }
+    if pending is not None:
+        label = pending.data.get("label")
+        entry["pending"] = label if isinstance(label, str) and label else "(no label)"
+    if current is None:
+        return _Stored(entry)
+    api_key = current.data.get("api_key", "").strip()
+    if not api_key:
+        return f"the secret at {path} holds no api_key: inspect it in the store"
+    replaced = current.custom_metadata.get("replaced_key", "").strip()
+    entry["current"] = api_key[:8] + "…"
+    entry["replaced"] = replaced[:8] + "…" if replaced else None
+    entry["retire_after"] = _time_or_none(current.custom_metadata.get("retire_after", ""))
+    try:
+        signer = load_signer(private_key=current.data.get("private_key", ""))
+    except CredentialError as exc:
+        problem = f"the private_key of the secret at {path} is unusable: {exc.reason}"
+        return _Stored(entry, api_key, None, problem)
+    return _Stored(entry, api_key, signer)
+
+
+def _time_or_none(text: str) -> str | None:
+    """A deadline from the store's metadata in the state file's spelling, or None when it is
+    no time (then KL310 treats the grace as over: never a key kept alive by a typo)."""
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return format_time(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
 
 
 async def _own_restrictions(run: _Run, own: Credentials) -> dict[str, Any] | BinanceError:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import errno
 import os
 import stat
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -20,7 +20,16 @@ from keylint.findings import Finding, Problem
 from keylint.policy import permissions as perms
 from keylint.policy.durations import DurationError, format_duration, parse_duration
 from keylint.policy.ips import IPError, parse_network
-from keylint.policy.model import DEFAULT_ROTATE_WARNING, KeyPolicy, MasterPolicy, TrustedIP, Waiver
+from keylint.policy.model import (
+    DEFAULT_GRACE,
+    DEFAULT_ROTATE_WARNING,
+    PENDING_SUFFIX,
+    KeyPolicy,
+    MasterPolicy,
+    Rotation,
+    TrustedIP,
+    Waiver,
+)
 from keylint.policy.schema import dotted, schema_problems
 from keylint.policy.yamlload import MAX_FILE_BYTES, Document, Pos, YamlError, decode, parse
 from keylint.policy.yamlload import Path as DataPath
@@ -30,7 +39,15 @@ from keylint.secrets import find_secrets, looks_like_secret
 # Matched case-insensitively: `.YAML` and `.Yml` are policy files too.
 POLICY_SUFFIXES = (".yaml", ".yml")
 # Fields a key names for itself; everything else may come from `defaults`.
-_KEY_ONLY = ("name", "description", "api_name", "api_key_env", "secret_env", "private_key_env")
+_KEY_ONLY = (
+    "name",
+    "description",
+    "api_name",
+    "api_key_env",
+    "secret_env",
+    "private_key_env",
+    "rotation",
+)
 
 
 @dataclass
@@ -519,6 +536,7 @@ class _PolicyReader:
                 f"({format_duration(max_age)})",
             )
         waivers = self.read_waivers(value("waivers", []), path_of("waivers"), index)
+        rotation = self.read_rotation(value("rotation"), path_of("rotation"), index, value)
         if len(self.invalid) > before or index in self.invalid:
             return None
         return KeyPolicy(
@@ -539,6 +557,7 @@ class _PolicyReader:
             secret_env=value("secret_env"),
             private_key_env=value("private_key_env"),
             waivers=waivers,
+            rotation=rotation,
             where=where,
         )
 
@@ -602,6 +621,65 @@ class _PolicyReader:
                     "(203.0.113.10) or a range by its network address (198.51.100.0/28).",
                 )
         return tuple(ips)
+
+    def read_rotation(
+        self, entry: Any, path: DataPath, index: int, value: Callable[[str], Any]
+    ) -> Rotation | None:
+        """`rotation:` (SPEC §7), when the schema let it through; its constraints on the rest
+        of the key are reported at the `rotation:` line, where a person added it."""
+        if not isinstance(entry, dict):
+            return None
+        if not value("sub_account"):
+            self.key_problem(
+                index,
+                path,
+                "`rotation:` is for sub-account keys (the master creates the new key): "
+                "declare `sub_account:`",
+                "Add `sub_account: <the sub-account's e-mail>`, or delete `rotation:` and rotate "
+                "the key by hand (KL301 says when).",
+            )
+        if not value("api_name"):
+            self.key_problem(
+                index,
+                path,
+                "`rotation:` needs `api_name:`: new keys are labelled "
+                "<api_name>-<UTC yyyymmddHHMM> and found by that label",
+                "Add `api_name:` with the key's label in Binance's API Management.",
+            )
+        for name in ("api_key_env", "secret_env", "private_key_env"):
+            if value(name):
+                self.key_problem(
+                    index,
+                    path,
+                    f"a key with `rotation:` reads its credentials from the store at "
+                    f"rotation.path, not from `{name}`: delete `{name}` (the key's service "
+                    "reads the store too)",
+                    f"Delete `{name}`; the service reads api_key and private_key from the secret "
+                    "at rotation.path.",
+                )
+        store_path = str(entry["path"])
+        segments = store_path.split("/")
+        if any(segment in (".", "..") for segment in segments):
+            self.key_problem(
+                index,
+                (*path, "path"),
+                "rotation.path has a '.' or '..' segment; write the secret's path as the store "
+                "shows it: <kv mount>/<secret path>",
+            )
+        if store_path.endswith(PENDING_SUFFIX):
+            self.key_problem(
+                index,
+                (*path, "path"),
+                f"rotation.path ends in {PENDING_SUFFIX!r}, which keylint keeps for a rotation "
+                "in progress; choose another path",
+            )
+        grace = self.read_duration(entry.get("grace"), (*path, "grace"), index)
+        return Rotation(
+            store=str(entry["store"]),
+            path=store_path,
+            grace=grace or DEFAULT_GRACE,
+            pos=self.doc.pos(path),
+        )
 
     def read_duration(self, text: Any, path: DataPath, index: int) -> Any:
         if text is None:

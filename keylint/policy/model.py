@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -10,6 +11,9 @@ from keylint.policy.ips import Network
 from keylint.policy.yamlload import Pos
 
 DEFAULT_ROTATE_WARNING = timedelta(days=14)
+DEFAULT_GRACE = timedelta(hours=24)
+# Beside a rotating key's secret: the new private key of a rotation in progress (SPEC §7).
+PENDING_SUFFIX = ".pending"
 
 
 @dataclass(frozen=True)
@@ -36,6 +40,22 @@ class TrustedIP:
     pos: Pos
 
 
+def in_label_family(label: str, api_name: str) -> bool:
+    """The plain `api_name`, or one of the labels rotation gives its keys:
+    `<api_name>-<UTC yyyymmddHHMM>` (SPEC §7)."""
+    return label == api_name or re.fullmatch(re.escape(api_name) + r"-\d{12}", label) is not None
+
+
+@dataclass(frozen=True)
+class Rotation:
+    """`rotation:` (SPEC §7): keylint rotates the key; its credentials live in the store."""
+
+    store: str  # "vault": HashiCorp Vault or OpenBao, KV version 2
+    path: str  # <kv mount>/<secret path>
+    grace: timedelta = DEFAULT_GRACE
+    pos: Pos | None = None
+
+
 @dataclass(frozen=True)
 class KeyPolicy:
     """One declared API key. `where` maps field names (and `permission:NAME`) to positions."""
@@ -57,6 +77,7 @@ class KeyPolicy:
     secret_env: str | None = None
     private_key_env: str | None = None
     waivers: tuple[Waiver, ...] = ()
+    rotation: Rotation | None = None
     where: Mapping[str, Pos] = field(default_factory=dict, compare=False, hash=False)
 
     def at(self, *names: str) -> Pos:
@@ -69,6 +90,15 @@ class KeyPolicy:
     @property
     def retired(self) -> bool:
         return self.status == "retired"
+
+    def names_label(self, label: str) -> bool:
+        """Whether a live key labelled `label` is one this entry declares: its `api_name`, and
+        for a key keylint rotates, every label a rotation gives it."""
+        if not self.api_name:
+            return False
+        if self.rotation is None:
+            return label == self.api_name
+        return in_label_family(label, self.api_name)
 
 
 @dataclass(frozen=True)

@@ -166,6 +166,15 @@ def _describe(error: jsonschema.ValidationError) -> Iterator[SchemaProblem]:
                 "of hours, days or weeks (36h, 90d, 12w) or in ISO 8601 (P90D).",
             )
             return
+    if error.validator == "pattern" and path[-2:] == ("rotation", "path"):
+        yield SchemaProblem(
+            path,
+            f"{where}: {_short(instance)} is not <kv mount>/<secret path> (no leading or trailing "
+            "'/', no blank)",
+            hint="Write the path as the Vault or OpenBao CLI takes it, e.g. "
+            "secret/binance/mm-bot-eu: the KV mount, then the secret's path.",
+        )
+        return
     if error.validator == "pattern" and path[-3:-2] == ("waivers",) and path[-1] == "rule":
         # `kl205` or a rule's name: a did-you-mean, not a guess: the format is `rule: KL205`,
         # which other tools (and a grep for the id) read too.

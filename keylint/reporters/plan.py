@@ -75,12 +75,15 @@ def render_plan(plan: Plan, *, color: bool = False) -> str:
 def _key_head(key: KeyPlan, color: bool) -> str:
     return (
         f"{_paint(color, 'bold', inert(key.name))}  {inert(key.file)}:{key.line}  "
-        f"sub-account {inert(key.sub_account)}, key {inert(key.api_key_prefix)}"
+        f"sub-account {inert(key.sub_account)}, key {inert(key.api_key_prefix or '(none yet)')}"
     )
 
 
 def _change(key: KeyPlan, change: Change, color: bool) -> list[str]:
-    sign, style = ("+", "add") if change.widens else ("-", "del")
+    # A rotation neither narrows nor widens: it replaces the key with one exactly as declared.
+    sign, style = (
+        ("+", "add") if change.widens else ("~" if change.action == "rotate" else "-", "del")
+    )
     note = "  [widens access: needs --allow-widen]" if change.widens else ""
     rules = inert(", ".join(change.rules))
     head = f"  {_paint(color, style, sign)} {inert(change.summary)}{note}  ({rules})"

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import datetime, timedelta
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from keylint.findings import Layer, Problem, Severity
 from keylint.policy.durations import format_duration
-from keylint.policy.model import KeyPolicy
+from keylint.policy.model import KeyPolicy, in_label_family
 from keylint.rules import Context, Kind, in_binance, rule
 
 
@@ -282,14 +282,20 @@ def undeclared_key() -> None:
 
 
 def undeclared_keys(
-    declaring: KeyPolicy, email: str, rows: list[dict[str, Any]], declared: set[str]
+    declaring: KeyPolicy,
+    email: str,
+    rows: list[dict[str, Any]],
+    declared: set[str],
+    rotating: Iterable[str] = (),
 ) -> Iterator[Problem]:
     """KL307's check: listed keys of a sub-account that no policy declares, reported where
-    the policies first name the sub-account."""
+    the policies first name the sub-account. `rotating`: the `api_name`s of the keys keylint
+    rotates, whose every rotation label is declared too (SPEC §7)."""
+    rotating = tuple(rotating)
     pos = declaring.at("sub_account")
     for row in rows:
         label = str(row.get("apiName") or row.get("apikey") or "?")
-        if label in declared:
+        if label in declared or any(in_label_family(label, name) for name in rotating):
             continue
         api_key = row.get("apikey") or "<its API key>"
         yield Problem(
@@ -331,12 +337,29 @@ def duplicate_live_key() -> None:
     """
 
 
-def duplicate_live_keys(key: KeyPolicy, rows: list[dict[str, Any]]) -> Iterator[Problem]:
-    """KL309's check: the listed keys of the key's sub-account that share its label."""
+def duplicate_live_keys(
+    key: KeyPolicy, rows: list[dict[str, Any]], rotation: Mapping[str, Any] | None = None
+) -> Iterator[Problem]:
+    """KL309's check: the listed keys of the key's sub-account that share its label.
+
+    For a key keylint rotates (SPEC §7) its labels are a family (`<api_name>-<UTC minute>`),
+    and the store accounts for up to three of its keys: the current one, the one it replaced
+    (KL310) and one being created (pending). Any other key under the family is reported.
+    """
     if not key.sub_account or not key.api_name:
         return
-    named = [row for row in rows if row.get("apiName") == key.api_name]
-    if len(named) < 2:
+    named = [row for row in rows if key.names_label(str(row.get("apiName") or ""))]
+    if rotation is not None and rotation.get("current"):
+        known = {_bare(rotation.get("current")), _bare(rotation.get("replaced"))}
+        pending = rotation.get("pending")
+        unknown = [
+            row
+            for row in named
+            if str(row.get("apikey") or "")[:8] not in known and row.get("apiName") != pending
+        ]
+        if not unknown:
+            return
+    elif len(named) < 2:
         return
     # A state file holds 8 characters and an ellipsis; a live listing is redacted the same
     # way, and the cut here keeps a full key out of any report whatever the source.
@@ -356,6 +379,99 @@ def duplicate_live_keys(key: KeyPolicy, rows: list[dict[str, Any]]) -> Iterator[
             expected=f"one key labelled {key.api_name!r}",
             actual=[f"{p}…" for p in prefixes],
         )
+
+
+@rule("KL310", "previous-key-alive", Layer.CLEANUP, Severity.WARNING, kind=Kind.LIVE, per_key=False)
+def previous_key_alive() -> None:
+    """The key a rotation replaced still exists: a warning within its grace, an error after.
+
+    What it checks:
+        For a key that declares `rotation`, the replaced key the secret store names (its
+        8-character prefix and `retire_after`, in the secret's metadata) against the master's
+        listing of the sub-account. While the replaced key is listed: a warning until
+        `retire_after`, an error from then on. The replaced key is never KL307 (undeclared).
+
+    Why it matters:
+        The grace gives services time to read the new key from the store; after it, the old
+        key is one more copy of the same access with no one left using it.
+
+    Example:
+        policy: rotation: {store: vault, path: secret/binance/mm-bot-eu, grace: 24h}
+        store:  replaced_key k5V49ldt, retire_after 2026-11-25T09:00:00Z
+        live:   the listing of mm@example.com still shows k5V49ldt… (now 2026-11-26)
+        -> KL310 (error: the grace ended)
+
+    Fix:
+        Nothing within the grace. After it, `keylint apply` deletes the replaced key (a
+        `retire` change) once the current key verifies through the master; or delete it in
+        Binance's API Management.
+    """
+
+
+def previous_keys(
+    key: KeyPolicy, rotation: Mapping[str, Any], rows: list[dict[str, Any]], now: datetime
+) -> Iterator[Problem]:
+    """KL310's check: the listed keys that are the one the store names as replaced."""
+    replaced = _bare(rotation.get("replaced"))
+    current = _bare(rotation.get("current"))
+    if not replaced or not key.api_name or replaced == current:
+        return
+    alive = [
+        row
+        for row in rows
+        if str(row.get("apikey") or "")[:8] == replaced
+        and key.names_label(str(row.get("apiName") or ""))
+    ]
+    if not alive:
+        return
+    deadline = _moment(rotation.get("retire_after"))
+    within = deadline is not None and now < deadline
+    until = deadline.isoformat().replace("+00:00", "Z") if deadline else "unknown"
+    pos = key.rotation.pos if key.rotation and key.rotation.pos else key.at("api_name")
+    for row in alive:
+        label = str(row.get("apiName") or "?")
+        if within:
+            message = (
+                f"the key this rotation replaced ({replaced}…, labelled {label!r}) is still "
+                f"alive, as planned: its grace lasts until {until}"
+            )
+            fix = (
+                "Nothing to do yet: services have until then to read the new key from the "
+                "store. After it, `keylint apply` deletes the replaced key."
+            )
+        else:
+            ended = f"ended at {until}" if deadline else "has no valid end in the store"
+            message = (
+                f"the key this rotation replaced ({replaced}…, labelled {label!r}) is still "
+                f"alive, and its grace {ended}"
+            )
+            fix = (
+                "Run `keylint apply`: it deletes the replaced key once the current one verifies "
+                f"through the master. Or delete it in {in_binance(key)} (check its prefix)."
+            )
+        yield Problem(
+            pos.line,
+            pos.column,
+            message,
+            fix,
+            subject=replaced,
+            expected=f"deleted after {until}",
+            actual="alive",
+            severity=Severity.WARNING if within else Severity.ERROR,
+        )
+
+
+def _bare(prefix: Any) -> str:
+    """An API key prefix as the state file writes it (8 characters and '…'), bare."""
+    return str(prefix or "").rstrip("…")[:8]
+
+
+def _moment(text: Any) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 @rule("KL308", "hmac-key", Layer.CLEANUP, Severity.INFO, kind=Kind.STATIC)

@@ -23,6 +23,7 @@ __all__ = [
     "StoreConflict",
     "StoreError",
     "StoredSecret",
+    "configured_store",
     "store_from_env",
 ]
 
@@ -146,3 +147,11 @@ def store_from_env(env: Mapping[str, str], *, timeout: float) -> SecretStore:
         ca_cert=_first(env, "VAULT_CACERT", "BAO_CACERT") or None,
         timeout=timeout,
     )
+
+
+def configured_store(env: Mapping[str, str], *, timeout: float) -> tuple[SecretStore | None, str]:
+    """`store_from_env`, or None and the one-line reason there is no store."""
+    try:
+        return store_from_env(env, timeout=timeout), ""
+    except StoreError as exc:
+        return None, exc.reason

@@ -152,6 +152,9 @@ class Scenario:
     api_weight_limit: int = 6000
     weight_window: float = 60.0
     listing_field: Literal["rows", "list"] = "rows"  # the listing's shape before SDK 7.0.0
+    # The address Binance sees callers at, as behind a NAT gateway: a policy can then trust a
+    # documentation address (KL204 refuses loopback) and still be used from this host.
+    client_ip: str | None = None
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Scenario:
@@ -630,7 +633,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _route(self, call: _Call, headers: dict[str, str]) -> tuple[int, Any]:
         emu = self.emulator
         sc = emu.scenario
-        ip = self.client_address[0]
+        ip = sc.client_ip or self.client_address[0]
         endpoint = (call.method, call.path)
         if endpoint not in _ROUTES:
             raise _BinanceAnswer(404, -1000, "Not found.")

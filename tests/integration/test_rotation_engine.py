@@ -254,9 +254,25 @@ def test_a_key_without_ips_is_created_unrestricted(rig: Rig) -> None:
     assert rig.ip_list(new["apikey"])["ipRestrict"] == "false"
 
 
-def test_a_first_rotation_replaces_nothing_and_retire_has_nothing_to_do(rig: Rig) -> None:
+def test_a_first_rotation_replaces_the_key_under_the_plain_label(rig: Rig) -> None:
+    # The store has never held this key: the one made by hand under `api_name` is replaced.
     rig.target = RotationTarget(
         email=SUB, api_name="mm-bot", path=rig.target.path + "-new", grace=GRACE, ips=IPS
+    )
+    old = rig.world.bot.api_key
+    outcome = rig.run(rotate)
+    assert outcome.verified and outcome.replaced == old[:8]
+    assert outcome.retire_after == NOW + GRACE
+    stored = rig.read()
+    assert stored is not None and signs(rig, stored)
+    assert stored.custom_metadata["replaced_key"] == old[:8]
+    assert rig.run(retire, now=NOW + GRACE + timedelta(minutes=1)).deleted
+    assert not alive(rig, old)
+
+
+def test_a_first_rotation_of_a_new_key_replaces_nothing(rig: Rig) -> None:
+    rig.target = RotationTarget(
+        email=SUB, api_name="mm-new", path=rig.target.path + "-new", grace=GRACE, ips=IPS
     )
     outcome = rig.run(rotate)
     assert outcome.verified and outcome.replaced is None and outcome.retire_after is None
