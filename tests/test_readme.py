@@ -27,3 +27,11 @@ def test_demo_command_runs_the_demo(keylint) -> None:
     run = keylint(*demo)
     assert run.exit_code == 1  # the demo fleet has errors on purpose
     assert "KL101 permission-not-declared" in run.stdout and "- declared:" in run.stdout
+
+
+def test_every_workflow_to_copy_is_described() -> None:
+    text = (REPO / "README.md").read_text()
+    section = text.split("### Workflows to copy", 1)[1].split("\n## ", 1)[0]
+    described = set(re.findall(r"^- \*\*`([\w.-]+\.yml)`\*\*", section, re.M))
+    shipped = {p.name for p in (REPO / "examples" / "github").glob("*.yml")}
+    assert described == shipped

@@ -67,6 +67,7 @@ def test_the_examples_are_there() -> None:
         "drift.yml",
         "pre-commit.yml",
         "pull-request.yml",
+        "rotate.yml",
     ]
 
 
@@ -136,6 +137,7 @@ def test_jobs_get_only_the_permissions_they_need(workflow: Path) -> None:
     expected = {
         "pre-commit": {"contents": "read"},
         "apply": {"contents": "read"},
+        "rotate": {"contents": "read", "id-token": "write"},  # OIDC for the secret store
         "drift": {"contents": "read", "issues": "write"},
         "pull-request": {
             "contents": "read",
@@ -157,12 +159,70 @@ def test_secrets_reach_only_the_step_that_reads_binance() -> None:
                 names = {k for k, v in step["env"].items() if "secrets." in v}
                 assert names == {"BINANCE_MASTER_API_KEY", "BINANCE_MASTER_PEM"}
             continue
+        if workflow.stem == "rotate":
+            # The master's credentials where keys are planned or changed; the store's token
+            # comes from OIDC (vault-action), never from a secret unless the user opts in.
+            steps_named = [s["name"] for s in steps]
+            assert steps_named == ["Plan", "Apply the reviewed plan", "Rotate the leaked keys"]
+            for step in steps:
+                names = {k for k, v in step["env"].items() if "secrets." in v}
+                assert names == {"BINANCE_MASTER_API_KEY", "BINANCE_MASTER_PEM"}
+            continue
         if workflow.stem != "drift":
             assert steps == [], f"{workflow.name} must work without secrets (fork PRs)"
             continue
         assert [s["name"] for s in steps] == ["Fetch live state"]
         assert "secrets." not in json.dumps(steps[0].get("with", {}))
         assert "keylint fetch policies --output state.json" in steps[0]["run"]
+
+
+def test_rotate_workflow_applies_the_reviewed_plan_behind_the_production_gate() -> None:
+    workflow = _load(REPO / "examples" / "github" / "rotate.yml")
+    assert set(_on(workflow)) == {"schedule", "workflow_dispatch"}
+    # One run that changes keys at a time, shared with apply.yml, never cancelled midway.
+    apply_yml = _load(REPO / "examples" / "github" / "apply.yml")
+    assert workflow["concurrency"] == apply_yml["concurrency"]
+    assert workflow["concurrency"]["cancel-in-progress"] is False
+    jobs = workflow["jobs"]
+    assert jobs["apply"]["needs"] == "plan"
+    assert "needs.plan.outputs.changes" in jobs["apply"]["if"]
+    for name in ("apply", "rotate-now"):
+        assert jobs[name]["environment"] == "binance-production", name
+    run = {name: " ".join(s.get("run", "") for s in job["steps"]) for name, job in jobs.items()}
+    assert "keylint plan policies --output plan.json" in run["plan"]
+    assert "keylint apply policies --plan plan.json --yes --log audit.jsonl" in run["apply"]
+    assert "keylint rotate" in run["rotate-now"]
+    assert "--yes --log audit.jsonl --" in run["rotate-now"]  # `--`: a name is never an option
+    assert "--allow-widen" not in json.dumps(workflow)
+    # The plan artifact the apply job reads is the one the plan job keeps.
+    kept = next(s for s in jobs["plan"]["steps"] if "upload-artifact" in s.get("uses", ""))
+    taken = next(s for s in jobs["apply"]["steps"] if "download-artifact" in s.get("uses", ""))
+    assert kept["with"]["name"] == taken["with"]["name"] and kept["with"]["path"] == "plan.json"
+    for name, job in jobs.items():
+        steps = job["steps"]
+        # The store token: OIDC, a short-lived token handed to the keylint step only.
+        [login] = [s for s in steps if "hashicorp/vault-action@" in s.get("uses", "")]
+        assert login["with"]["method"] == "jwt" and login["with"]["role"], name
+        assert login["with"].get("exportToken") in (None, False, "false"), name
+        role = "keylint-plan" if name == "plan" else "keylint-rotate"
+        assert login["with"]["role"] == role, name
+        [holder] = [s for s in steps if "steps.vault.outputs.vault_token" in json.dumps(s)]
+        assert "keylint " in holder["run"] and "env" in holder, name
+        assert job["permissions"]["id-token"] == "write", name
+        if name != "plan":
+            audit = next(s for s in steps if s.get("name") == "Keep the audit log")
+            assert audit["with"]["path"] == "audit.jsonl" and "!cancelled()" in audit["if"]
+
+
+def test_every_action_is_pinned_to_the_major_version_the_other_examples_use() -> None:
+    pins: dict[str, set[str]] = {}
+    for workflow in WORKFLOWS:
+        for step in _steps(_load(workflow)):
+            if "uses" in step:
+                action, _, version = step["uses"].partition("@")
+                assert re.fullmatch(r"v\d+(\.\d+){0,2}", version), step["uses"]
+                pins.setdefault(action, set()).add(version)
+    assert all(len(versions) == 1 for versions in pins.values()), pins
 
 
 def test_drift_runs_nightly_and_on_demand_and_keeps_its_state() -> None:
