@@ -44,6 +44,20 @@ OUTCOME_WORDS: dict[str, str] = {
     "not_attempted": "not sent",
 }
 
+# A rotation is several calls (the store, the create, the verification): its words say what
+# its outcome means for the keys, not for one call.
+ROTATION_WORDS: dict[str, str] = {
+    **OUTCOME_WORDS,
+    "failed": "failed: nothing was created or deleted",
+    "unknown": "not finished: the next apply or rotate completes it",
+}
+
+
+def outcome_words(outcome: ChangeOutcome) -> str:
+    rotation = outcome.change.action in ROTATION_ACTIONS
+    return (ROTATION_WORDS if rotation else OUTCOME_WORDS)[outcome.outcome]
+
+
 # Why a change has the outcome it has when SIGINT or SIGTERM stopped the run (SPEC §6).
 IN_FLIGHT = "interrupted in flight: never re-sent"
 NOT_STARTED = "interrupted before it was sent"

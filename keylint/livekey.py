@@ -9,16 +9,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from keylint.policy.permissions import BINANCE_FIELD, CANONICAL
+from keylint.policy.permissions import BINANCE_FIELD, CANONICAL, LISTING_FIELD
 
-# The master's listing shows five trading permissions of a sub-account key (binance-api.md).
-LISTING_FIELD = {
-    "spot_and_margin_trading": "canTrade",
-    "margin_loan_repay_transfer": "canMarginLoanRepay",
-    "futures": "canFuturesTrade",
-    "universal_transfer": "canUniversalTransfer",
-    "european_options": "canVanillaOptions",
-}
 _FIELDS_NOT_PERMISSIONS = {"ipRestrict", "createTime", "tradingAuthorityExpirationTime"}
 
 

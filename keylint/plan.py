@@ -14,6 +14,7 @@ the master's listing at that moment.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import ipaddress
 import json
@@ -26,10 +27,11 @@ from keylint import __version__
 from keylint.binance.state import format_time
 from keylint.findings import Finding, Severity
 from keylint.inert import inert
-from keylint.livekey import LISTING_FIELD, LiveKey, live_key
+from keylint.livekey import LiveKey, live_key
 from keylint.policy.durations import format_duration
 from keylint.policy.ips import covers, is_single_address
 from keylint.policy.model import KeyPolicy, MasterPolicy
+from keylint.policy.permissions import LISTING_FIELD
 from keylint.result import KeyReport, Result
 from keylint.secrets import redact
 
@@ -91,11 +93,14 @@ class Change:
     fingerprints: tuple[str, ...]
     # retire: the replaced key it deletes (a prefix), which is not the key the entry names.
     other_key: str | None = None
+    # rotate: the new key gets access the live key does not have (or there is no live key).
+    gives_more: bool = False
 
     @property
     def widens(self) -> bool:
-        """Granting a permission or trusting another IP: needs `apply --allow-widen`."""
-        return self.action in WIDENING
+        """Granting a permission, trusting another IP, or a rotation whose new key may do more
+        than the key it replaces: needs `apply --allow-widen`."""
+        return self.action in WIDENING or self.gives_more
 
     @property
     def method(self) -> str:
@@ -306,7 +311,8 @@ def _plan_key(
         # A rotation works through the master's listing and the store, so it goes ahead for a
         # key the listing does not show yet (it creates it).
         rotation = _rotation_entry(entry)
-        for change_or_why in (_retire(rotation, drift), _rotate(policy, rotation, drift)):
+        made = (_retire(rotation, drift), _rotate(policy, rotation, drift, live))
+        for change_or_why in made:
             if isinstance(change_or_why, Change):
                 changes.append(change_or_why)
                 handled.update(change_or_why.fingerprints)
@@ -616,7 +622,7 @@ def retire_change(
 
 
 def _rotate(
-    policy: KeyPolicy, rotation: Mapping[str, Any], drift: list[Finding]
+    policy: KeyPolicy, rotation: Mapping[str, Any], drift: list[Finding], live: LiveKey
 ) -> Change | tuple[set[str], str] | None:
     """Rotate a key that declares `rotation` (SPEC §7): when it is due (KL301, KL302, or
     gone: KL304), when the store holds no key for it yet (the first rotation moves it into
@@ -630,9 +636,32 @@ def _rotate(
         return None
     why = "it is due" if due else "the store holds no key for it yet"
     try:
-        return rotate_change(policy, why, pending=str(pending) if pending else None, found=due)
+        change = rotate_change(policy, why, pending=str(pending) if pending else None, found=due)
     except RotationError as exc:
         return {f.fingerprint for f in due}, exc.reason
+    return dataclasses.replace(change, gives_more=_gives_more(policy, live))
+
+
+def _gives_more(policy: KeyPolicy, live: LiveKey) -> bool:
+    """Whether a new key made to the policy may do more than the live key: a permission it
+    lacks, an address it does not trust, no IP binding where it has one, or no live key at all.
+    A pull request that widens a policy must not widen a key through its rotation."""
+    from keylint.rotation import target_of
+
+    target = target_of(policy)
+    if not live.exists:
+        return True
+    flags = target.flags()
+    if any(
+        flags[flag] and live.permissions.get(name) is not True
+        for name, flag in LISTING_FIELD.items()
+    ):
+        return True
+    if not target.ips:
+        return live.ip_restrict is not False
+    if live.ip_restrict is not True:
+        return False
+    return not set(target.ips) <= set(live.ip_list or ())
 
 
 def rotate_change(

@@ -31,9 +31,9 @@ from keylint.binance.errors import (
     TransportFailure,
 )
 from keylint.errors import KeylintError
-from keylint.livekey import LISTING_FIELD
 from keylint.policy.ips import is_single_address
 from keylint.policy.model import PENDING_SUFFIX, KeyPolicy, in_label_family
+from keylint.policy.permissions import LISTING_FIELD
 from keylint.store import SecretStore, StoreConflict, StoredSecret, StoreError
 
 if TYPE_CHECKING:  # a plan names rotations without the HTTP stack
@@ -85,6 +85,11 @@ class CreateRefused(RotationError):
 class CreateUnknown(RotationError):
     """The create's outcome is unknown (5xx, dropped connection): the next `resume` settles
     it through the listing; the pending record stays."""
+
+
+class RotationIncomplete(RotationError):
+    """The new key exists at Binance and its private key is safe in the store, but a later
+    step (the secret, the deadline, the pending record) failed: the next run completes it."""
 
 
 class DeleteUnknown(RotationError):
@@ -506,7 +511,7 @@ async def _store_and_finish(
                 cas=current.version if current else 0,
             )
         except StoreError as exc:
-            raise RotationError(
+            raise RotationIncomplete(
                 f"key {prefix(api_key)} ({pending.label}) exists at Binance but its secret "
                 f"could not be written: {exc.reason}; its private key stays in "
                 f"{target.pending_path}, and the next run completes the rotation"
@@ -523,7 +528,7 @@ async def _store_and_finish(
         try:
             await io.store.write(target.path, data, custom_metadata=metadata, cas=version)
         except StoreError as exc:
-            raise RotationError(
+            raise RotationIncomplete(
                 f"key {prefix(api_key)} ({pending.label}) verified, but its replaced key's "
                 f"deadline could not be moved: {exc.reason}; the next run tries again"
             ) from None
@@ -531,7 +536,7 @@ async def _store_and_finish(
         try:
             await io.store.destroy(target.pending_path)
         except StoreError as exc:
-            raise RotationError(
+            raise RotationIncomplete(
                 f"key {prefix(api_key)} ({pending.label}) is created, stored and verified, but "
                 f"the pending record could not be removed: {exc.reason}; the next run removes it"
             ) from None
@@ -677,7 +682,7 @@ class Rotator:
                 outcome = await rotate(
                     target, master=master, client=client, store=store, now=self.now
                 )
-        except CreateUnknown as exc:
+        except (CreateUnknown, RotationIncomplete) as exc:
             return "unknown", exc.reason
         except (RotationError, StoreError) as exc:
             return "failed", f"{exc.reason}; the current key is unchanged"
@@ -725,6 +730,7 @@ __all__: Sequence[str] = [
     "DeleteUnknown",
     "RetireOutcome",
     "RotationError",
+    "RotationIncomplete",
     "RotationOutcome",
     "RotationPending",
     "RotationTarget",

@@ -623,7 +623,7 @@ class _PolicyReader:
         return tuple(ips)
 
     def read_rotation(
-        self, entry: Any, path: DataPath, index: int, value: Callable[[str], Any]
+        self, entry: Any, path: DataPath, index: int, value: Callable[..., Any]
     ) -> Rotation | None:
         """`rotation:` (SPEC §7), when the schema let it through; its constraints on the rest
         of the key are reported at the `rotation:` line, where a person added it."""
@@ -657,6 +657,27 @@ class _PolicyReader:
                     f"Delete `{name}`; the service reads api_key and private_key from the secret "
                     "at rotation.path.",
                 )
+        creatable = {"reading", *perms.LISTING_FIELD}
+        beyond = [name for name in perms_of(value("permissions")) if name not in creatable]
+        if beyond:
+            self.key_problem(
+                index,
+                path,
+                f"`rotation:` makes new keys through Binance's create, which cannot give a key "
+                f"{', '.join(beyond)} (only reading and {', '.join(perms.LISTING_FIELD)})",
+                "Rotate this key by hand in API Management (delete `rotation:`), or drop the "
+                "permission from the policy.",
+            )
+        ips = value("ips") or []
+        if value("ip_restrict", True) is not False and not any("/" not in str(ip) for ip in ips):
+            self.key_problem(
+                index,
+                path,
+                "`rotation:` needs the single addresses the key is used from in `ips:`: a new "
+                "key's whitelist takes addresses, not ranges, and a key without one would be "
+                "unrestricted",
+                "List the key's addresses in `ips:`, or set `ip_restrict: false` (KL205 warns).",
+            )
         store_path = str(entry["path"])
         segments = store_path.split("/")
         if any(segment in (".", "..") for segment in segments):
@@ -741,3 +762,9 @@ class _PolicyReader:
                 )
             )
         return tuple(waivers)
+
+
+def perms_of(names: Any) -> list[str]:
+    """The canonical names of a `permissions:` list (unknown names: the schema reports them)."""
+    found = [perms.canonical(name) for name in names or [] if isinstance(name, str)]
+    return [name for name in found if name is not None]

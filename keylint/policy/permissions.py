@@ -18,6 +18,16 @@ BINANCE_FIELD: dict[str, str] = {
 }
 CANONICAL: dict[str, str] = {field: name for name, field in BINANCE_FIELD.items()}
 
+# The five permissions the master's listing shows of a sub-account key, and the only ones the
+# master can set (subAccountApiPermission) or give a new key (create): canonical -> flag.
+LISTING_FIELD: dict[str, str] = {
+    "spot_and_margin_trading": "canTrade",
+    "margin_loan_repay_transfer": "canMarginLoanRepay",
+    "futures": "canFuturesTrade",
+    "universal_transfer": "canUniversalTransfer",
+    "european_options": "canVanillaOptions",
+}
+
 # Moving money out of the account: Binance only allows withdrawals on IP-bound keys.
 MONEY_MOVING = ("withdrawals", "internal_transfer", "universal_transfer")
 # Placing orders: Binance lapses these after 30 days on a key without trusted IPs.

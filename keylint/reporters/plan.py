@@ -6,7 +6,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from keylint.apply import OUTCOME_WORDS, ChangeOutcome
+from keylint.apply import OUTCOME_WORDS, ChangeOutcome, outcome_words
 from keylint.inert import guard_lines, inert, json_text
 from keylint.plan import Change, KeyPlan, Plan
 from keylint.reporters import wrap
@@ -95,7 +95,7 @@ def _change(key: KeyPlan, change: Change, color: bool) -> list[str]:
 def render_outcome(item: ChangeOutcome, *, color: bool = False) -> str:
     """One change's outcome, as a line printed the moment it is known."""
     style = {"applied": "ok", "refused": "dim"}.get(item.outcome, "warning")
-    words = OUTCOME_WORDS[item.outcome]
+    words = outcome_words(item)
     if item.reason and item.outcome != "refused":
         words += f" ({inert(item.reason)})"  # Binance's error text, among others
     line = f"{inert(item.key.name)}: {inert(item.change.summary)}: {_paint(color, style, words)}"
