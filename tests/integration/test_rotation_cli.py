@@ -32,7 +32,13 @@ from tests.store_fixtures import OpenBao
 NOW = datetime.now(UTC).replace(second=0, microsecond=0)
 EMAIL = "mm@example.com"
 GATEWAY = "203.0.113.10"
-FLAGS = ("canTrade", "canMarginLoanRepay", "canFuturesTrade", "canUniversalTransfer")
+FLAG_FIELDS = {
+    "canTrade": "enableSpotAndMarginTrading",
+    "canMarginLoanRepay": "enableMargin",
+    "canFuturesTrade": "enableFutures",
+    "canUniversalTransfer": "permitsUniversalTransfer",
+    "canVanillaOptions": "enableVanillaOptions",
+}
 
 
 def at(delta: timedelta = timedelta(0)) -> str:
@@ -73,8 +79,7 @@ class Rig:
         command, *rest = args
         where = ["--policies", "policies.yaml"] if command == "rotate" else ["policies.yaml"]
         done = subprocess.run(
-            [sys.executable, "-m", "keylint", command, *where, *rest]
-            + ["--base-url", self.emu.base_url, "--now", now],
+            [sys.executable, "-m", "keylint", command, *where, *rest, *self.at(now)],
             env=self.env(),
             cwd=self.tmp,
             capture_output=True,
@@ -84,6 +89,9 @@ class Rig:
         )
         self.outputs += [done.stdout, done.stderr]
         return done
+
+    def at(self, now: str) -> list[str]:
+        return ["--base-url", self.emu.base_url, "--now", now]
 
     def plan(self, now: str = at()) -> dict[str, Any]:
         done = self.keylint("plan", "--format", "json", now=now)
@@ -279,18 +287,9 @@ def test_one_apply_rotates_the_fleet_and_the_first_apply_after_the_grace_retires
     ):
         new = [r for r in rig.rows(api_name) if r["apiName"] == label_at(api_name)]
         assert len(new) == 1
-        live = {
-            flag
-            for flag in FLAGS
-            if rig.emu.scenario.key(new[0]["apikey"]).permissions.get(  # type: ignore[union-attr]
-                {
-                    "canTrade": "enableSpotAndMarginTrading",
-                    "canMarginLoanRepay": "enableMargin",
-                    "canFuturesTrade": "enableFutures",
-                    "canUniversalTransfer": "permitsUniversalTransfer",
-                }[flag]
-            )
-        }
+        made = rig.emu.scenario.key(new[0]["apikey"])
+        assert made is not None
+        live = {flag for flag, field in FLAG_FIELDS.items() if made.permissions.get(field)}
         assert live == declared and sorted(new[0]["ips"]) == sorted(ips)
         stored = rig.stored(name)
         assert stored is not None and stored["data"]["api_key"] == new[0]["apikey"]
