@@ -79,7 +79,7 @@ class Rig:
         command, *rest = args
         where = ["--policies", "policies.yaml"] if command == "rotate" else ["policies.yaml"]
         done = subprocess.run(
-            [sys.executable, "-m", "keylint", command, *where, *rest, *self.at(now)],
+            [sys.executable, "-m", "keylint", command, *where, *rest, *self.clock(now)],
             env=self.env(),
             cwd=self.tmp,
             capture_output=True,
@@ -90,7 +90,7 @@ class Rig:
         self.outputs += [done.stdout, done.stderr]
         return done
 
-    def at(self, now: str) -> list[str]:
+    def clock(self, now: str) -> list[str]:
         return ["--base-url", self.emu.base_url, "--now", now]
 
     def plan(self, now: str = at()) -> dict[str, Any]:
