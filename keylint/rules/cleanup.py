@@ -427,7 +427,7 @@ def previous_keys(
     deadline = _moment(rotation.get("retire_after"))
     within = deadline is not None and now < deadline
     until = deadline.isoformat().replace("+00:00", "Z") if deadline else "unknown"
-    pos = key.rotation.pos if key.rotation and key.rotation.pos else key.at("api_name")
+    pos = key.at("rotation", "api_name")
     for row in alive:
         label = str(row.get("apiName") or "?")
         if within:
