@@ -11,7 +11,7 @@ import pytest
 
 from keylint.findings import Severity
 from keylint.plan import make_plan
-from tests.unit.helpers import NOW, State, check_files, key, lint
+from tests.unit.helpers import NOW, State, key, lint
 
 EMAIL = "mm@example.com"
 HEADER = "master: {api_key_env: M, private_key_env: MP}\n"
@@ -90,7 +90,7 @@ def run(
     return result, plan
 
 
-# --- the policy ---------------------------------------------------------------------------------
+# --- the policy -------------------------------------------------------------------------------
 
 
 def test_a_rotating_key_is_valid(tmp_path: Path) -> None:
@@ -133,7 +133,7 @@ def test_a_path_that_is_no_secret_path_is_refused(tmp_path: Path, path: str) -> 
     assert (12, "KL002") in lint(tmp_path, text)
 
 
-# --- KL310 and the label family -------------------------------------------------------------------
+# --- KL310 and the label family -----------------------------------------------------------
 
 
 def test_the_replaced_key_within_its_grace_warns_and_plans_nothing(tmp_path: Path) -> None:
@@ -179,7 +179,7 @@ def test_a_label_outside_the_family_is_still_undeclared(tmp_path: Path) -> None:
     assert [f.rule for f in result.findings if f.rule == "KL307"] == ["KL307"]
 
 
-# --- rotate in a plan ------------------------------------------------------------------------------
+# --- rotate in a plan ---------------------------------------------------------------------
 
 
 def test_a_due_key_is_rotated_with_exactly_the_declared_restrictions(tmp_path: Path) -> None:
