@@ -110,9 +110,11 @@ class Pacer:
             self._total[bucket] -= ledger.popleft()[1]
         return self._total.get(bucket, 0)
 
-    def _spend(self, bucket: str, weight: int) -> None:
-        self._ledger.setdefault(bucket, collections.deque()).append((self._clock(), weight))
+    def _spend(self, bucket: str, weight: int) -> float:
+        now = self._clock()
+        self._ledger.setdefault(bucket, collections.deque()).append((now, weight))
         self._total[bucket] = self._total.get(bucket, 0) + weight
+        return now
 
     def delay(self, bucket: str, limit_kind: str, weight: int) -> float:
         """Seconds until `weight` fits in the bucket (0: send now)."""
@@ -134,13 +136,13 @@ class Pacer:
         # A single call heavier than the whole limit: let it through once the window is empty.
         return self.span
 
-    async def acquire(self, call: protocol.Call, deadline: float) -> None:
-        """Wait until `call` fits, then reserve its weight; fail fast past the deadline."""
+    async def acquire(self, call: protocol.Call, deadline: float) -> float:
+        """Wait until `call` fits, then reserve its weight (returns when, for `refund`); fail
+        fast past the deadline."""
         while True:
             wait = self.delay(call.bucket, call.limit, call.weight)
             if wait <= 0:
-                self._spend(call.bucket, call.weight)
-                return
+                return self._spend(call.bucket, call.weight)
             if self._clock() + wait > deadline:
                 raise RateLimited(
                     f"not checked: {self._why_blocked(call.bucket, call)} frees up only in "
@@ -152,6 +154,21 @@ class Pacer:
                 await self._sleep(wait)
             finally:
                 self._set_waiting(-1)
+
+    def paused(self, bucket: str) -> float:
+        """Seconds left of a Retry-After pause on `bucket` (or an IP ban); 0: none."""
+        return max(max(self._blocked.get(bucket, 0.0), self._blocked_all) - self._clock(), 0.0)
+
+    def refund(self, call: protocol.Call, reserved: float) -> None:
+        """Give back the weight `acquire` reserved at `reserved` for a call not sent after all."""
+        ledger = self._ledger.get(call.bucket)
+        if not ledger or reserved <= self._clock() - self.span:
+            return  # already out of the window: nothing left to give back
+        for index in range(len(ledger) - 1, -1, -1):
+            if ledger[index] == (reserved, call.weight):
+                del ledger[index]
+                self._total[call.bucket] -= call.weight
+                return
 
     def observe(self, call: protocol.Call, used: int | None) -> None:
         """Fold Binance's used-weight header in: weight others spent counts against us too."""
@@ -354,10 +371,12 @@ class BinanceClient:
         attempt = 0
         while True:
             attempt += 1
-            await self.pacer.acquire(call, self.deadline)
+            await self._admit(call)
             try:
-                async with self._semaphore:
+                try:
                     return await self._attempt(call, credentials, on_send)
+                finally:
+                    self._semaphore.release()
             except ClockSkew:
                 raise
             except RateLimited as exc:
@@ -375,7 +394,8 @@ class BinanceClient:
                     ) from None
                 if attempt >= self.attempts:
                     raise _amend(exc, f" (gave up after {attempt} attempts)") from None
-                # The pacer holds this bucket until `until`; the next acquire() waits it out.
+                # The pacer holds this bucket until `until` for every request of it: the next
+                # _admit() waits it out, as do the requests queued for a connection meanwhile.
             except BinanceError as exc:
                 # A write that met a 5xx or a dropped connection may have taken effect: its
                 # outcome is unknown, so it is reported rather than sent again.
@@ -387,6 +407,23 @@ class BinanceClient:
                 if self._clock() + delay >= self.deadline:
                     raise _amend(exc, " (no time left in --timeout to retry)") from None
                 await self._pause(delay)
+
+    async def _admit(self, call: protocol.Call) -> None:
+        """Wait for the pacer, then for a connection; return holding the semaphore.
+
+        A 429 or 418 can come back while a call waits for a connection, after the pacer let
+        it through: the pause is checked again once a connection is free, so that only the
+        calls already on the wire when Binance said stop (at most concurrency - 1) reach it
+        during the pause, not every call queued behind them (a 429 storm, which Binance
+        answers with an IP ban).
+        """
+        while True:
+            reserved = await self.pacer.acquire(call, self.deadline)
+            await self._semaphore.acquire()
+            if self.pacer.paused(call.bucket) <= 0:
+                return
+            self._semaphore.release()
+            self.pacer.refund(call, reserved)
 
     async def _attempt(
         self,

@@ -216,6 +216,42 @@ def test_concurrency_is_bounded_by_the_semaphore() -> None:
     assert peak == 3
 
 
+@pytest.mark.parametrize(("status", "other"), [(429, None), (418, protocol.server_time())])
+def test_a_429_pauses_the_requests_queued_for_a_connection(
+    status: int, other: protocol.Call | None
+) -> None:
+    """Requests waiting for a connection when a 429 comes back wait out its Retry-After too;
+    a 418 (IP ban) holds every bucket. Only the request already on the wire is not held."""
+    call = protocol.api_restrictions()
+    arrived_paused: list[str] = []
+    seen: list[str] = []
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url.path)
+        if client.pacer.delay(protocol.Call(request.url.path).bucket, "ip", 0) > 0:  # paused
+            arrived_paused.append(request.url.path)
+        if len(seen) == 1:
+            await asyncio.sleep(0)  # the other calls start: one is sent, the rest queue
+            return answer(status, {"code": -1003, "msg": "x"}, {"Retry-After": "0.05"})
+        await asyncio.sleep(0.001)
+        return answer(200, {"serverTime": 1})
+
+    client = BinanceClient(
+        base_url="https://x", transport=httpx.MockTransport(handler), concurrency=2
+    )
+
+    async def go() -> None:
+        async with client:
+            calls = [call] * 6 + ([other] * 2 if other is not None else [])
+            await asyncio.gather(*(client.call(c, CREDS) for c in calls))
+
+    asyncio.run(go())
+    assert arrived_paused == []
+    assert len(seen) == 7 + (2 if other is not None else 0)  # the 429'd call once more
+    # Calls held back gave their reserved weight back: the ledger counts what was sent.
+    assert client.pacer.used(call.bucket) == 7
+
+
 def test_timeout_of_an_attempt_is_a_transport_failure() -> None:
     async def handler(request: httpx.Request) -> httpx.Response:
         await asyncio.sleep(5)
