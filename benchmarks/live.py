@@ -1,7 +1,9 @@
 """Live benchmark: keylint's Binance fetch against the loopback emulator, vs a naive httpx client.
 
-Run with the project's interpreter: `.venv/bin/python benchmarks/live.py [--quick]`.
-Prints a Markdown table and always exits 0: it is a report, not a test (README.md here).
+Run with the project's interpreter: `.venv/bin/python benchmarks/live.py [--quick | --tiny]`.
+Prints a Markdown table and exits 0 whether targets are met or not: it is a report, not a
+test (README.md here). It exits 1 only when it could not finish (a crash, a failed run), so
+the suite's smoke test (`--tiny`, tests/test_benchmarks.py) notices when it rots.
 
 The emulator runs in its own process (so its threads do not share the client's GIL) and every
 client run is a fresh subprocess (so its CPU time and peak RSS are its own).
@@ -17,6 +19,7 @@ import multiprocessing
 import os
 import random
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -46,14 +49,23 @@ class Fleet:
     env: dict[str, str]
 
 
-def self_checked_fleet(n: int, rng: random.Random, tmp: Path) -> Fleet:
-    """n keys that check themselves (own credentials), half HMAC, half Ed25519 (seeded mix)."""
+def self_checked_fleet(n: int, rng: random.Random, tmp: Path, *, drift: float = 0.0) -> Fleet:
+    """n keys that check themselves (own credentials), half HMAC, half Ed25519 (seeded mix).
+
+    With `drift` > 0 the keys are as `write_policies` declares them (reading only, IP-bound,
+    30 days old), except that share of them, which also has futures on (KL101)."""
     from keylint.testing.emulator import Scenario, generate_key
 
     scenario, keys, env = Scenario(), [], {}
+    month_ago = int((time.time() - 30 * 86400) * 1000)
     for i in range(n):
         signing = "ed25519" if rng.random() < 0.5 else "hmac"
-        emu_key, secret = generate_key(signing, label=f"k{i}")
+        attrs: dict[str, Any] = {}
+        if drift:
+            attrs = {"ip_restrict": True, "ip_list": ["127.0.0.1"], "create_time": month_ago}
+            if rng.random() < drift:
+                attrs["permissions"] = {"enableReading": True, "enableFutures": True}
+        emu_key, secret = generate_key(signing, label=f"k{i}", **attrs)
         scenario.keys.append(emu_key)
         spec = {"name": f"k{i}", "api_key_env": f"K{i}_API_KEY"}
         env[f"K{i}_API_KEY"] = secret.api_key
@@ -67,6 +79,25 @@ def self_checked_fleet(n: int, rng: random.Random, tmp: Path) -> Fleet:
             env[f"K{i}_PEM"] = str(path)
         keys.append(spec)
     return Fleet(scenario, keys, None, env)
+
+
+def write_policies(fleet: Fleet, folder: Path, per_file: int = 10) -> int:
+    """The fleet's policy files for `keylint check` (10 keys a file); returns the file count."""
+    folder.mkdir()
+    files = 0
+    for start in range(0, len(fleet.keys), per_file):
+        lines = ["version: 1", "defaults: {owner: '@bench', max_age: 365d}", "keys:"]
+        for key in fleet.keys[start : start + per_file]:
+            lines += [f"  - name: {key['name']}", f"    api_key_env: {key['api_key_env']}"]
+            for field in ("secret_env", "private_key_env"):
+                if key.get(field):
+                    lines.append(f"    {field}: {key[field]}")
+            # The emulator sees 127.0.0.1, but a loopback address in a policy is a finding
+            # (KL204); a key's own credentials cannot show its IP list anyway.
+            lines += ["    permissions: [reading]", "    ips: [203.0.113.10]"]
+        (folder / f"p{files:04d}.yaml").write_text("\n".join(lines) + "\n")
+        files += 1
+    return files
 
 
 def audit_fleet(n_subs: int, per_sub: int, rng: random.Random) -> Fleet:
@@ -104,12 +135,12 @@ def _emulator_main(scenario: Any, conn: Any) -> None:
     lock = threading.Lock()
     original = emu_mod._Handler._handle
 
-    def counted(self: Any) -> None:
+    def counted(self: Any, method: str) -> None:
         with lock:
             state["inflight"] += 1
             state["peak"] = max(state["peak"], state["inflight"])
         try:
-            original(self)
+            original(self, method)
         finally:
             with lock:
                 state["inflight"] -= 1
@@ -387,18 +418,177 @@ def _job_seq_audit(job: dict[str, Any]) -> dict[str, Any]:
     return {"statuses": {"ok": checked}, "client_429": got_429}
 
 
+def spawn(cmd: list[str], *, env: dict[str, str] | None = None) -> dict[str, Any]:
+    """Run `cmd`; its exit code, output, and wall, CPU and peak RSS seen from outside (the
+    interpreter's start-up and imports included; CPU and RSS of the process and the children
+    it reaped, such as pool workers)."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err, env=env, cwd=ROOT)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - t0
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        return {
+            "rc": proc.returncode,
+            "stdout": out.read().decode(errors="replace"),
+            "stderr": err.read().decode(errors="replace"),
+            "outer_wall": wall,
+            "outer_cpu": usage.ru_utime + usage.ru_stime,
+            "outer_maxrss_kib": usage.ru_maxrss,
+        }
+
+
+def tool(name: str) -> str:
+    """The console script beside this interpreter (the venv's `keylint`), else on PATH."""
+    local = Path(sys.executable).parent / name
+    found = str(local) if local.exists() else shutil.which(name)
+    if found is None:
+        sys.exit(f"{name} not found: run with the project's venv python")
+    return found
+
+
 def run_job(tmp: Path, job: dict[str, Any]) -> dict[str, Any]:
+    if job["kind"] == "check":
+        return run_check(tmp, job)
     path = tmp / "job.json"
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as handle:
         json.dump(job, handle)
-    done = subprocess.run(
-        [sys.executable, __file__, "--job", str(path)], capture_output=True, text=True, cwd=ROOT
-    )
+    done = spawn([sys.executable, __file__, "--job", str(path)])
     path.unlink()
-    if done.returncode != 0:
-        return {"error": done.stderr[-1500:]}
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    if done["rc"] != 0:
+        return {"error": done["stderr"][-1500:]}
+    result: dict[str, Any] = json.loads(done["stdout"].strip().splitlines()[-1])
+    result.update({k: v for k, v in done.items() if k.startswith("outer_")})
+    return result
+
+
+def run_check(tmp: Path, job: dict[str, Any]) -> dict[str, Any]:
+    """`keylint check` end to end, the installed script as a user runs it: start-up, policy
+    loading, the fetch, the rules and the JSON report all inside the figures."""
+    report = tmp / "report.json"
+    cmd = [tool("keylint"), "check", job["policies"], "--base-url", job["base_url"]]
+    cmd += ["--format", "json", "--output", str(report), "--timeout", "300"]
+    cmd += ["--concurrency", str(job["concurrency"])]
+    done = spawn(cmd, env={**os.environ, **job["env"]})
+    # 0: clean; 1: the drift the fleet was given. 3 (unchecked keys) or 2 is a failed run.
+    if done["rc"] not in (0, 1) or not report.exists():
+        return {"error": f"exit {done['rc']}: {done['stderr'][-1500:]}"}
+    summary = json.loads(report.read_text())["summary"]
+    report.unlink()
+    return {
+        # "ok" counts checked keys, as the fetch jobs count keys read: the rows compare them.
+        "statuses": {"ok": summary["checked"], "unchecked": summary["unchecked"]},
+        "findings": {level: summary[level] for level in ("error", "warning", "info")},
+        "exit": done["rc"],
+        "wall": done["outer_wall"],
+        "cpu": done["outer_cpu"],
+        "maxrss_kib": done["outer_maxrss_kib"],
+        **{k: v for k, v in done.items() if k.startswith("outer_")},
+    }
+
+
+# ---------------------------------------------------------------- (d) `keylint check`
+
+# Issue 17's targets for a whole `check` at the default concurrency (its plain client was
+# aiohttp; here it is the httpx thread pool, the best plain client this benchmark has).
+CHECK_RATE, CHECK_CPU_MS, CHECK_RATIO = 600, 1.0, 0.8
+
+
+def check_rows(
+    sizes: Sizes,
+    rng: random.Random,
+    tmp: Path,
+    run: Any,
+    notes: list[str],
+) -> list[Row]:
+    """(d) `keylint check` end to end, as a user runs it, beside the plain threaded client
+    and keylint's own fetch, all measured from outside the process in the same run."""
+    from keylint.binance.client import DEFAULT_CONCURRENCY
+
+    started = time.perf_counter()
+    n = sizes.n_check
+    fleet = self_checked_fleet(n, rng, tmp, drift=0.05)
+    files = write_policies(fleet, tmp / "policies-d")
+    emu = EmulatorProcess(fleet.scenario)
+    concurrencies = [DEFAULT_CONCURRENCY]
+    if sizes.more_concurrency:
+        concurrencies = sorted({DEFAULT_CONCURRENCY, 64})
+    runs: dict[str, list[dict[str, Any]]] = {}
+    plan: list[tuple[str, dict[str, Any]]] = []
+    for c in concurrencies:
+        check = {"kind": "check", "policies": str(tmp / "policies-d"), "concurrency": c}
+        plan.append((f"check c={c}", {**check, "env": fleet.env, "base_url": emu.base_url}))
+        threads = {"kind": "threads", "threads": c, "keys": fleet.keys, "env": fleet.env}
+        plan.append((f"threads N={c}", {**threads, "base_url": emu.base_url}))
+    plan.append(("fetch", keylint_job(fleet, emu.base_url)))
+    print(f"(d) fleet of {n:,} keys in {files} policy files ready", flush=True)
+    try:
+        for _ in range(sizes.repeats):  # interleaved, so all see the same noise
+            for label, job in plan:
+                r = run(emu, job, f"(d) {label}", n, latency=LATENCY)
+                runs.setdefault(label, []).append(r)
+    finally:
+        emu.stop()
+    if FAILED:
+        return []
+
+    def median(label: str) -> dict[str, Any]:
+        ordered = sorted(runs[label], key=lambda r: r["outer_wall"])
+        return ordered[len(ordered) // 2]
+
+    rows = []
+    runs_of = f"median of {sizes.repeats}"
+    for c in concurrencies:
+        k, t = median(f"check c={c}"), median(f"threads N={c}")
+        kr, tr = n / k["outer_wall"], n / t["outer_wall"]
+        k_ms, t_ms = k["outer_cpu"] * 1000 / n, t["outer_cpu"] * 1000 / n
+        default = c == DEFAULT_CONCURRENCY
+        all_ok = k["statuses"].get("ok") == n and t["statuses"].get("200") == n
+        rows.append(
+            Row(
+                f"(d) `keylint check` end to end, {n:,} keys @ 50 ms, --concurrency {c}"
+                f"{' (default)' if default else ''} vs httpx.Client + {c} threads; both "
+                f"whole processes, start-up included ({runs_of})",
+                f"{kr:.0f} keys/s, {k_ms:.2f} ms CPU/key",
+                f"{tr:.0f} keys/s, {t_ms:.2f} ms CPU/key",
+                f"{kr / tr:.2f}x",
+                (
+                    f">= {CHECK_RATE} keys/s, <= {CHECK_CPU_MS:g} ms CPU/key, >= {CHECK_RATIO}x"
+                    if default
+                    else "—"
+                ),
+                (
+                    kr >= CHECK_RATE and k_ms <= CHECK_CPU_MS and kr / tr >= CHECK_RATIO and all_ok
+                    if default
+                    else None
+                ),
+            )
+        )
+        notes.append(
+            f"(d) c={c}: check walls "
+            + ", ".join(f"{r['outer_wall']:.2f}" for r in runs[f"check c={c}"])
+            + f" s, peak RSS {k['outer_maxrss_kib'] / 1024:.0f} MiB, exit {k['exit']}, "
+            f"findings {k['findings']}; threads walls "
+            + ", ".join(f"{r['outer_wall']:.2f}" for r in runs[f"threads N={c}"])
+            + f" s (of which inside the job, imports excluded: {t['wall']:.2f} s)"
+        )
+    k, f = median(f"check c={DEFAULT_CONCURRENCY}"), median("fetch")
+    rows.append(
+        Row(
+            f"same: what `check` adds to keylint's fetch (`fetch_live_state` in-process, "
+            f"imports excluded; --concurrency {DEFAULT_CONCURRENCY})",
+            f"check {k['outer_wall']:.2f} s, {k['outer_cpu']:.2f} s CPU",
+            f"fetch {f['wall']:.2f} s, {f['cpu']:.2f} s CPU",
+            f"{1 - f['wall'] / k['outer_wall']:.0%} of the wall outside the fetch",
+            "reported",
+            None,
+        )
+    )
+    print(f"(d) done ({time.perf_counter() - started:.0f} s)", flush=True)
+    return rows
 
 
 # ---------------------------------------------------------------- report
@@ -454,9 +644,39 @@ def describe(label: str, r: dict[str, Any], n: int) -> str:
     )
 
 
+# Client runs that failed (their error is printed as they end): the exit code says so.
+FAILED: list[str] = []
+
+
+@dataclass(frozen=True)
+class Sizes:
+    n_a: int  # (a) keys
+    repeats: int
+    seq_keys: int  # (a) keys for the sequential baseline
+    n_subs: int  # (b) sub-accounts x keys each, calls per UID window
+    per_sub: int
+    per_window: int
+    windows: tuple[tuple[float, int], ...]  # (b) (window s, runs); the first one has the target
+    n_mem: int  # (c) keys, and the smaller fleet the growth is measured from
+    n_mem_small: int
+    n_check: int  # (d) keys
+    more_concurrency: bool = True  # (a) and (d) also at 32 and 64, not only the default
+
+
+SIZES = {
+    "full": Sizes(1_000, 3, 100, 20, 10, 40, ((2.0, 3), (5.0, 1)), 10_000, 1_000, 5_000),
+    "quick": Sizes(1_000, 1, 40, 20, 10, 40, ((2.0, 1), (5.0, 1)), 3_000, 1_000, 2_000),
+    # A smoke run (tests/test_benchmarks.py): every row's code once, in seconds; its figures
+    # mean nothing (start-up dominates, and the targets are missed).
+    "tiny": Sizes(8, 1, 2, 1, 2, 1, ((0.25, 1),), 20, 10, 8, more_concurrency=False),
+}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="fewer keys and repeats")
+    size = parser.add_mutually_exclusive_group()
+    size.add_argument("--quick", action="store_true", help="fewer keys and repeats")
+    size.add_argument("--tiny", action="store_true", help="a smoke run of every row, seconds")
     parser.add_argument("--seed", type=int, default=20261125)
     parser.add_argument("--job", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -465,14 +685,24 @@ def main() -> int:
         return 0
     from keylint.binance.client import DEFAULT_CONCURRENCY
 
+    mode = "tiny" if args.tiny else "quick" if args.quick else "full"
+    sizes = SIZES[mode]
     started = time.perf_counter()
     load_start = f"{os.getloadavg()[0]:.2f}"
     rng = random.Random(args.seed)
-    n_a = 1_000
-    repeats = 1 if args.quick else 3
-    seq_keys = 40 if args.quick else 100
-    n_mem = 3_000 if args.quick else 10_000
+    n_a = sizes.n_a
+    repeats = sizes.repeats
+    seq_keys = sizes.seq_keys
+    n_mem = sizes.n_mem
     rows: list[Row] = []
+
+    def run(emu: EmulatorProcess, job: dict[str, Any], label: str, n: int, **limits: Any) -> Any:
+        r = measured(emu, tmp, job, **limits)
+        print(describe(label, r, n), flush=True)
+        if "error" in r:
+            FAILED.append(label)
+        return r
+
     notes: list[str] = []
 
     with tempfile.TemporaryDirectory(prefix="keylint-live-") as tmp_name:
@@ -482,10 +712,14 @@ def main() -> int:
         fleet = self_checked_fleet(n_a, rng, tmp)
         emu = EmulatorProcess(fleet.scenario)
         lat = {"latency": LATENCY}
-        print(f"(a) fleet of {n_a} keys ready ({time.perf_counter() - started:.0f} s)", flush=True)
+        print(
+            f"(a) fleet of {n_a:,} keys ready ({time.perf_counter() - started:.0f} s)", flush=True
+        )
         try:
             runs: dict[str, list[dict[str, Any]]] = {}
             concurrencies = sorted({DEFAULT_CONCURRENCY, 32, 64})
+            if not sizes.more_concurrency:
+                concurrencies = [DEFAULT_CONCURRENCY]
             seq_fleet = Fleet(fleet.scenario, fleet.keys[:seq_keys], None, fleet.env)
             plan: list[tuple[str, dict[str, Any], int]] = []
             for c in concurrencies:
@@ -517,17 +751,12 @@ def main() -> int:
             }
             # The emulator with Nagle on, once: shows what the ~40 ms stall does.
             stock = {"latency": LATENCY, "nodelay": False}
-            k_stock = measured(emu, tmp, keylint_job(fleet, emu.base_url), **stock)
-            print(describe("stock emulator: keylint default", k_stock, n_a), flush=True)
-            seq_stock = measured(emu, tmp, seq_job, **stock)
-            print(describe("stock emulator: sequential", seq_stock, seq_keys), flush=True)
+            k_stock = run(emu, keylint_job(fleet, emu.base_url), "stock: keylint", n_a, **stock)
+            seq_stock = run(emu, seq_job, "stock emulator: sequential", seq_keys, **stock)
             for _ in range(repeats):  # interleaved, so all see the same noise
                 for label, job, n in plan:
-                    r = measured(emu, tmp, job, **lat)
-                    runs.setdefault(label, []).append(r)
-                    print(describe(label, r, n), flush=True)
-            seq = measured(emu, tmp, seq_job, **lat)
-            print(describe("sequential httpx", seq, seq_keys), flush=True)
+                    runs.setdefault(label, []).append(run(emu, job, label, n, **lat))
+            seq = run(emu, seq_job, "sequential httpx", seq_keys, **lat)
         finally:
             emu.stop()
 
@@ -557,7 +786,7 @@ def main() -> int:
             default = " (default)" if c == DEFAULT_CONCURRENCY else ""
             rows.append(
                 Row(
-                    f"(a) 1,000 keys @ 50 ms, keylint --concurrency {c}{default} "
+                    f"(a) {n_a:,} keys @ 50 ms, keylint --concurrency {c}{default} "
                     "vs sequential httpx "
                     f"(median of {repeats})",
                     f"{kr:.0f} keys/s",
@@ -611,14 +840,14 @@ def main() -> int:
         print(f"(a) done ({time.perf_counter() - started:.0f} s)", flush=True)
 
         # (b) master audit of 200 sub-account keys under a shortened UID window --------------
-        n_subs, per_sub, per_window = 20, 10, 40
+        n_subs, per_sub, per_window = sizes.n_subs, sizes.per_sub, sizes.per_window
         uid_limit = per_window * SUB_WEIGHT
         fleet_b = audit_fleet(n_subs, per_sub, rng)
         n_b = n_subs * per_sub
         batches = math.ceil(n_b / (uid_limit // SUB_WEIGHT))
         emu = EmulatorProcess(fleet_b.scenario)
         try:
-            for window, reps in ((2.0, repeats), (5.0, 1)):
+            for window, reps in sizes.windows:
                 floor = (batches - 1) * window
                 limits = {"uid": uid_limit, "ip": IP_LIMIT, "window": window}
                 b_runs = []
@@ -631,26 +860,21 @@ def main() -> int:
                         weight_window=window,
                     )
                     job["align"] = window
-                    r = measured(emu, tmp, job, **limits)
-                    b_runs.append(r)
-                    print(describe(f"(b) keylint, window {window:g} s", r, n_b), flush=True)
+                    b_runs.append(run(emu, job, f"(b) keylint, window {window:g} s", n_b, **limits))
                 job = {
                     "kind": "seq_audit",
                     "env": fleet_b.env,
                     "base_url": emu.base_url,
                     "align": window,
                 }
-                base_b = measured(emu, tmp, job, **limits)
-                print(
-                    describe(f"(b) sequential httpx, window {window:g} s", base_b, n_b), flush=True
-                )
+                base_b = run(emu, job, f"(b) sequential httpx, window {window:g} s", n_b, **limits)
                 ok_b = [r for r in b_runs if "wall" in r]
                 kb = sorted(ok_b, key=lambda r: r["wall"])[len(ok_b) // 2]
                 # The floor from the run's own start: the first window has `phase` s less.
                 kf, bf = floor - kb["phase"], floor - base_b["phase"]
                 s429 = max(r["server"]["s429"] for r in ok_b)
                 all_ok = all(r["statuses"].get("ok", 0) == n_b for r in ok_b)
-                main_row = window == 2.0
+                main_row = window == sizes.windows[0][0]
                 rows.append(
                     Row(
                         f"(b) master audit, {n_b} keys in {n_subs} sub-accounts, "
@@ -687,26 +911,23 @@ def main() -> int:
         print(f"(b) done ({time.perf_counter() - started:.0f} s)", flush=True)
 
         # (c) memory per key -----------------------------------------------------------------
+        n_small = sizes.n_mem_small
         fleet_c = self_checked_fleet(n_mem, rng, tmp)
         small = Fleet(
             fleet_c.scenario,
-            fleet_c.keys[:1_000],
+            fleet_c.keys[:n_small],
             None,
-            {k: v for k, v in fleet_c.env.items() if int(k[1:].split("_")[0]) < 1_000},
+            {k: v for k, v in fleet_c.env.items() if int(k[1:].split("_")[0]) < n_small},
         )
         emu = EmulatorProcess(fleet_c.scenario)
         try:
-            r_small = measured(emu, tmp, keylint_job(small, emu.base_url))
-            print(describe("(c) keylint 1,000", r_small, 1_000), flush=True)
-            r_big = measured(emu, tmp, keylint_job(fleet_c, emu.base_url))
-            print(describe(f"(c) keylint {n_mem}", r_big, n_mem), flush=True)
+            r_small = run(emu, keylint_job(small, emu.base_url), f"(c) keylint {n_small}", n_small)
+            r_big = run(emu, keylint_job(fleet_c, emu.base_url), f"(c) keylint {n_mem}", n_mem)
             job = keylint_job(fleet_c, emu.base_url)
             job["before"] = True
-            r_before = measured(emu, tmp, job)
-            print(describe(f"(c) keylint {n_mem}, client before", r_before, n_mem), flush=True)
-            t_small = measured(
+            r_before = run(emu, job, f"(c) keylint {n_mem}, client before", n_mem)
+            t_small = run(
                 emu,
-                tmp,
                 {
                     "kind": "threads",
                     "threads": DEFAULT_CONCURRENCY,
@@ -714,10 +935,11 @@ def main() -> int:
                     "env": small.env,
                     "base_url": emu.base_url,
                 },
+                f"(c) threads {n_small}",
+                n_small,
             )
-            t_big = measured(
+            t_big = run(
                 emu,
-                tmp,
                 {
                     "kind": "threads",
                     "threads": DEFAULT_CONCURRENCY,
@@ -725,15 +947,17 @@ def main() -> int:
                     "env": fleet_c.env,
                     "base_url": emu.base_url,
                 },
+                f"(c) threads {n_mem}",
+                n_mem,
             )
-            print(describe(f"(c) threads {n_mem}", t_big, n_mem), flush=True)
         finally:
             emu.stop()
-        per_key = (r_big["maxrss_kib"] - r_small["maxrss_kib"]) * 1024 / (n_mem - 1_000)
-        per_key_t = (t_big["maxrss_kib"] - t_small["maxrss_kib"]) * 1024 / (n_mem - 1_000)
+        per_key = (r_big["maxrss_kib"] - r_small["maxrss_kib"]) * 1024 / (n_mem - n_small)
+        per_key_t = (t_big["maxrss_kib"] - t_small["maxrss_kib"]) * 1024 / (n_mem - n_small)
         rows.append(
             Row(
-                f"(c) peak RSS at {n_mem:,} keys (no latency); per key = growth from 1,000 keys",
+                f"(c) peak RSS at {n_mem:,} keys (no latency); per key = growth from "
+                f"{n_small:,} keys",
                 f"{r_big['maxrss_kib'] / 1024:.0f} MiB; {per_key / 1024:.1f} KiB/key",
                 f"{t_big['maxrss_kib'] / 1024:.0f} MiB; {per_key_t / 1024:.1f} KiB/key",
                 f"{per_key / per_key_t:.1f}x" if per_key_t > 0 else "—",
@@ -754,15 +978,19 @@ def main() -> int:
         )
         notes.append(
             f"(c) keylint RSS before fetch (imports + {n_mem:,} specs and env loaded) "
-            f"{r_big['rss_before_kib'] / 1024:.0f} MiB, at 1,000 keys "
+            f"{r_big['rss_before_kib'] / 1024:.0f} MiB, at {n_small:,} keys "
             f"{r_small['rss_before_kib'] / 1024:.0f}"
-            f" MiB; peak 1,000 keys {r_small['maxrss_kib'] / 1024:.0f} MiB; threads baseline peak "
-            f"1,000 keys {t_small['maxrss_kib'] / 1024:.0f} MiB; statuses {r_big['statuses']}"
+            f" MiB; peak {n_small:,} keys {r_small['maxrss_kib'] / 1024:.0f} MiB; threads "
+            f"baseline peak {n_small:,} keys {t_small['maxrss_kib'] / 1024:.0f} MiB; statuses "
+            f"{r_big['statuses']}"
         )
+        print(f"(c) done ({time.perf_counter() - started:.0f} s)", flush=True)
+
+        rows += check_rows(sizes, rng, tmp, run, notes)
 
     print()
     print(
-        f"Live benchmark ({'quick' if args.quick else 'full'}), seed {args.seed}, "
+        f"Live benchmark ({mode}), seed {args.seed}, "
         f"{time.perf_counter() - started:.0f} s, load {load_start} -> {os.getloadavg()[0]:.2f}, "
         f"nproc {os.cpu_count()}, Python {sys.version.split()[0]}"
     )
@@ -777,15 +1005,19 @@ def main() -> int:
     for row in rows:
         if row.met is False:
             print(f"TARGET MISSED: {row.measurement}")
-    return 0
+    for label in FAILED:
+        print(f"FAILED RUN: {label}")
+    return 1 if FAILED else 0
 
 
 if __name__ == "__main__":
     try:
-        main()
-    except Exception as exc:  # a report, not a test: say what broke and exit 0
+        sys.exit(main())
+    except Exception as exc:  # say what broke; exit 1, so that the smoke test notices
         import traceback
 
         traceback.print_exc()
+        for label in FAILED:
+            print(f"FAILED RUN: {label}")
         print(f"benchmark aborted: {exc}")
-    sys.exit(0)
+        sys.exit(1)

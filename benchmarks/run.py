@@ -1,7 +1,9 @@
 """Offline benchmark: `keylint validate` against check-jsonschema on the same policy files.
 
-Run with the project's interpreter: `.venv/bin/python benchmarks/run.py [--quick]`.
-Prints a Markdown table and always exits 0: it is a report, not a test (README.md here).
+Run with the project's interpreter: `.venv/bin/python benchmarks/run.py [--quick | --tiny]`.
+Prints a Markdown table and exits 0 whether targets are met or not: it is a report, not a test
+(README.md here). It exits 1 when a run failed, so that the suite's smoke test (`--tiny`,
+tests/test_benchmarks.py) notices when it rots.
 """
 
 from __future__ import annotations
@@ -187,6 +189,10 @@ def write_corpus(folder: Path, files: int, seed: int) -> list[str]:
 # ---------------------------------------------------------------- measuring
 
 
+# Runs that failed or did not do the same work as their repeats: the exit code says so.
+FAILED: list[str] = []
+
+
 @dataclass
 class Run:
     wall: float
@@ -208,6 +214,7 @@ def measure(cmd: list[str], *, cwd: Path) -> Run:
     allowed = (0,) if "check-jsonschema" in cmd[0] else (0, 1)
     run.ok = run.rc in allowed and "Traceback" not in run.stderr
     if not run.ok:
+        FAILED.append(" ".join(cmd[:4]))
         print(f"!! failed run (exit {run.rc}, {run.wall:.2f} s): {' '.join(cmd[:4])} ...")
         print(run.stderr)
     return run
@@ -224,6 +231,7 @@ def alternate(cmds: dict[str, list[str]], repeat: int, cwd: Path) -> dict[str, l
         for r in label_runs:
             if r.out_bytes != usual:
                 r.ok = False
+                FAILED.append(f"{label} (wrote {r.out_bytes} bytes, not {usual})")
                 print(f"!! {label}: a run wrote {r.out_bytes} bytes, not {usual}; left out")
     return runs
 
@@ -361,9 +369,11 @@ MEMORY += [("single", "text"), ("single", "json")]
 Peaks = dict[tuple[str, str, str], int]  # (command, format, corpus) -> peak RSS in KiB
 
 
-def memory_rows(base: Path, corpora: dict[str, list[str]], big: int, peaks: Peaks) -> list[Row]:
-    """Peak RSS per format at 1,000 files and at the large corpus, measuring what `peaks`
-    does not hold yet (the timed runs fill some); check-jsonschema's for reference."""
+def memory_rows(
+    base: Path, corpora: dict[str, list[str]], mid: int, big: int, peaks: Peaks
+) -> list[Row]:
+    """Peak RSS per format at 1,000 (`mid`) files and at the large corpus, measuring what
+    `peaks` does not hold yet (the timed runs fill some); check-jsonschema's for reference."""
     commands = {"keylint": keylint_cmd, "single": single_core_cmd}
     for corpus, files in corpora.items():
         if ("cjs", "", corpus) not in peaks:
@@ -379,7 +389,7 @@ def memory_rows(base: Path, corpora: dict[str, list[str]], big: int, peaks: Peak
         name = "keylint (largest process)" if label == "keylint" else "keylint, pool off"
         rows.append(
             Row(
-                f"peak RSS {name}, --format {fmt}: 1,000 → {big:,} files",
+                f"peak RSS {name}, --format {fmt}: {mid:,} → {big:,} files",
                 f"{mib(small)} → {mib(large)}",
                 f"{mib(peaks['cjs', '', '1k'])} → {mib(peaks['cjs', '', 'large'])}",
                 f"{large / small:.2f}x (baseline {baseline:.2f}x)",
@@ -395,26 +405,34 @@ def memory_rows(base: Path, corpora: dict[str, list[str]], big: int, peaks: Peak
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="fewer runs, 3,000 not 10,000 files")
+    size = parser.add_mutually_exclusive_group()
+    size.add_argument("--quick", action="store_true", help="fewer runs, 3,000 not 10,000 files")
+    size.add_argument(
+        "--tiny", action="store_true", help="a smoke run of every row: 1 run, 4 and 8 files"
+    )
     parser.add_argument("--seed", type=int, default=20261124)
     parser.add_argument(
         "--memory", action="store_true", help="only the peak-RSS rows (each format, 1 run each)"
     )
     args = parser.parse_args()
     single_runs, dir_runs = (5, 1) if args.quick else (15, 5)
-    big = 3_000 if args.quick else 10_000
+    mid, big = 1_000, 3_000 if args.quick else 10_000
+    if args.tiny:
+        # For tests/test_benchmarks.py: every row's code in seconds; the figures mean nothing.
+        single_runs, dir_runs, mid, big = 1, 1, 4, 8
+    mode = "--tiny" if args.tiny else "--quick" if args.quick else "full"
     started = time.perf_counter()
     load_start = f"{os.getloadavg()[0]:.2f}"
 
     with tempfile.TemporaryDirectory(prefix="keylint-bench-") as tmp:
         base = Path(tmp)
         one = write_corpus(base / "one", 1, args.seed)
-        thousand = write_corpus(base / "1k", 1_000, args.seed + 1)
+        thousand = write_corpus(base / "1k", mid, args.seed + 1)
         large = write_corpus(base / "large", big, args.seed + 2)
         check_argv(large)
         print(f"corpora written in {time.perf_counter() - started:.1f} s under {base}")
         corpus_findings = findings_by_rule(base / "1k")
-        print(f"findings in the 1,000-file corpus: {corpus_findings}")
+        print(f"findings in the {mid:,}-file corpus: {corpus_findings}")
         rows: list[Row] = []
         peaks: Peaks = {}
         if not args.memory:
@@ -435,7 +453,7 @@ def main() -> int:
             )
             print(f"single file done ({time.perf_counter() - started:.0f} s)")
 
-            # 2. 1,000 files: keylint on the folder (as CI runs it) vs check-jsonschema on the list.
+            # 2. 1,000 files: keylint on the folder (as CI runs it), check-jsonschema on the list.
             runs = alternate(
                 {
                     "keylint": keylint_cmd(".", "--format", "json"),
@@ -448,7 +466,7 @@ def main() -> int:
             k, s, c = (median_wall(runs[label]) for label in ("keylint", "single", "cjs"))
             rows.append(
                 Row(
-                    f"1,000 files x {KEYS_PER_FILE} keys, --format json (median of {dir_runs})",
+                    f"{mid:,} files x {KEYS_PER_FILE} keys, --format json (median of {dir_runs})",
                     spread(runs["keylint"]),
                     spread(runs["cjs"]),
                     f"{c / k:.1f}x",
@@ -471,7 +489,7 @@ def main() -> int:
                 peaks[label, fmt, "1k"] = int(
                     statistics.median(r.rss_kib for r in good(runs[label]))
                 )
-            print(f"1,000 files done ({time.perf_counter() - started:.0f} s)")
+            print(f"{mid:,} files done ({time.perf_counter() - started:.0f} s)")
 
             # 3. The large corpus once per tool: time, and peak RSS for the memory rows below.
             big_k = measure(keylint_cmd(".", "--format", "json"), cwd=base / "large")
@@ -502,7 +520,7 @@ def main() -> int:
             print(f"{big:,} files done ({time.perf_counter() - started:.0f} s)")
 
         # 4. Memory (issue 7): peak RSS should not grow with the number of files.
-        rows += memory_rows(base, {"1k": thousand, "large": large}, big, peaks)
+        rows += memory_rows(base, {"1k": thousand, "large": large}, mid, big, peaks)
         print(f"memory done ({time.perf_counter() - started:.0f} s)")
 
         # 5. The pre-commit path must stay light: no HTTP client, no crypto.
@@ -522,12 +540,12 @@ def main() -> int:
     print(table(rows))
     print()
     print("\n".join(machine()))
-    print(f"- findings in the 1,000-file corpus: {corpus_findings}")
+    print(f"- findings in the {mid:,}-file corpus: {corpus_findings}")
     # Other tenants' load explains most run-to-run drift here (the pool needs both cores).
     print(f"- load average at start / end: {load_start} / {os.getloadavg()[0]:.2f}")
     print(
         f"- total run time {time.perf_counter() - started:.0f} s; "
-        f"mode {'--quick' if args.quick else 'full'}{' --memory' if args.memory else ''}; "
+        f"mode {mode}{' --memory' if args.memory else ''}; "
         f"seed {args.seed}"
     )
     missed = [r.measurement for r in rows if r.met is False]
@@ -535,7 +553,11 @@ def main() -> int:
         print(f"TARGET MISSED: {measurement}")
     if not missed:
         print("All targets met.")
-    return 0  # a report, never a gate
+    for command in FAILED:
+        print(f"FAILED RUN: {command}")
+    # A missed target is a finding of the report, never a gate; a failed run means the
+    # benchmark itself is broken.
+    return 1 if FAILED else 0
 
 
 if __name__ == "__main__":
