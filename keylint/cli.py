@@ -9,16 +9,32 @@ import os
 import signal
 import sys
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
 
 from keylint import __version__
-from keylint.errors import KeylintError, UsageError
-from keylint.findings import Severity
+from keylint.commands.common import use_color  # noqa: F401 - the CLI's colour rule, for tests
+from keylint.errors import KeylintError
 from keylint.inert import inert_line, inert_lines
+from keylint.options import (
+    DEFAULT_CONCURRENCY,
+    DEFAULT_PATHS,
+    ApplyOptions,
+    CheckOptions,
+    CommentOptions,
+    FetchOptions,
+    InitOptions,
+    Live,
+    PlanOptions,
+    RotateOptions,
+    RulesOptions,
+    ValidateOptions,
+    check_base_url,
+    parse_now,
+    severity_threshold,
+)
 
 app = typer.Typer(
     name="keylint",
@@ -114,8 +130,6 @@ BaseUrlOpt = Annotated[
         help="Binance API address; keylint sends requests nowhere else.",
     ),
 ]
-# Mirrors keylint.binance.client.DEFAULT_CONCURRENCY, which validate must not import.
-DEFAULT_CONCURRENCY = 32
 ConcurrencyOpt = Annotated[
     int, typer.Option("--concurrency", min=1, max=64, help="Requests in flight at once.")
 ]
@@ -164,18 +178,17 @@ def validate(
 
     Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage error.
     """
-    from keylint import engine
+    from keylint.commands import validate as command
 
     def run() -> int:
-        # Streamed: each file is linted as the reporter writes it, so memory stays flat.
-        result = engine.validate(
-            paths or ["policies"],
-            now=parse_now(now),
-            fail_on=severity_threshold(fail_on),
-            stream=True,
+        options = ValidateOptions(
+            paths or list(DEFAULT_PATHS),
+            output_format.value,
+            output,
+            severity_threshold(fail_on.value),
+            parse_now(now),
         )
-        emit(result, output_format, output)
-        return result.exit_code
+        return command.run(options)
 
     raise typer.Exit(guarded(run))
 
@@ -209,23 +222,20 @@ def check(
     above --fail-on, 1 findings at or above it, 3 no such findings but some keys could not be
     checked (each is in the report), 2 usage error.
     """
+    from keylint.commands import check as command
 
     def run() -> int:
-        from keylint.live import run_check
-
-        result = run_check(
-            paths or ["policies"],
-            state=state,
-            base_url=check_base_url(base_url),
-            concurrency=concurrency,
-            timeout=timeout,
-            now=parse_now(now),
-            fail_on=severity_threshold(fail_on),
+        live = Live(check_base_url(base_url), concurrency, timeout)
+        options = CheckOptions(
+            paths or list(DEFAULT_PATHS),
+            state,
+            output_format.value,
+            output,
+            severity_threshold(fail_on.value),
+            parse_now(now),
+            live,
         )
-        emit(result, output_format, output)
-        if result.interrupted:
-            typer.echo("keylint: interrupted: the report shows the keys read so far", err=True)
-        return result.exit_code
+        return command.run(options)
 
     raise typer.Exit(guarded(run))
 
@@ -255,48 +265,13 @@ def fetch(
     are. Exit codes: 0 every key read, 3 some keys could not be read (listed on stderr),
     2 usage error.
     """
+    from keylint.commands import fetch as command
 
     def run() -> int:
-        from keylint import engine
-        from keylint.live import fetch_state
-
-        declared = engine.declared_keys(paths or ["policies"])
-        outcome = fetch_state(
-            declared,
-            base_url=check_base_url(base_url),
-            concurrency=concurrency,
-            timeout=timeout,
-            output=output,
-        )
-        for line in outcome.messages:
-            typer.echo(inert_line(f"keylint: {line}"), err=True)
-        return outcome.exit_code
+        live = Live(check_base_url(base_url), concurrency, timeout)
+        return command.run(FetchOptions(paths or list(DEFAULT_PATHS), output, live))
 
     raise typer.Exit(guarded(run))
-
-
-def check_base_url(url: str) -> str:
-    """The API address, which must be a plain http(s) URL: it receives signed requests, and it
-    is written into plans and `init` output, so it may not carry a user name or password."""
-    from urllib.parse import urlsplit
-
-    example = "(e.g. https://api.binance.com)"
-    try:
-        parts = urlsplit(url)
-        port = parts.port  # raises for a port out of range
-    except ValueError as exc:
-        raise UsageError(f"--base-url is not a usable URL ({exc}) {example}") from None
-    if parts.username is not None or parts.password is not None:
-        # Never echoed: the point is that the password goes nowhere.
-        raise UsageError(
-            "--base-url must not carry a user name or password: keylint writes the address "
-            "into plans and policies"
-        )
-    if parts.scheme not in ("https", "http") or not parts.hostname:
-        raise UsageError(f"--base-url {url!r} is not an http(s) URL {example}")
-    if parts.query or parts.fragment or port == 0:
-        raise UsageError(f"--base-url {url!r} must be a plain address {example}")
-    return url.rstrip("/")
 
 
 EnvOpt = Annotated[str | None, typer.Option(show_default=False, metavar="ENV_VAR")]
@@ -345,86 +320,24 @@ def init(
     of a state file (--state). Exit codes: 0 written, 3 some keys could not be read (listed on
     stderr), 2 usage error.
     """
+    from keylint.commands import init as command
 
     def run() -> int:
-        from keylint.adopt import check_names, render_policy
-        from keylint.live import KeyRequest, MasterRequest, adopt_from_binance, adopt_from_state
-        from keylint.output import write_atomic
-
-        clock = parse_now(now)
-        check_names(
-            name,
-            {
-                "--api-key-env": api_key_env,
-                "--secret-env": secret_env,
-                "--private-key-env": private_key_env,
-                "--master-api-key-env": master_api_key_env,
-                "--master-secret-env": master_secret_env,
-                "--master-private-key-env": master_private_key_env,
-            },
+        options = InitOptions(
+            state=state,
+            name=name,
+            api_key_env=api_key_env,
+            secret_env=secret_env,
+            private_key_env=private_key_env,
+            sub_account=sub_account,
+            master_api_key_env=master_api_key_env,
+            master_secret_env=master_secret_env,
+            master_private_key_env=master_private_key_env,
+            output=output,
+            now=parse_now(now),
+            live=Live(check_base_url(base_url), timeout=timeout),
         )
-        problems: list[str] = []
-        master = None
-        if master_api_key_env:
-            master = MasterRequest(master_api_key_env, master_secret_env, master_private_key_env)
-        if state is not None:
-            from keylint.binance.state import read_state
-
-            keys = adopt_from_state(read_state(state), sub_account)
-            source = str(state)
-        else:
-            own = None
-            if api_key_env:
-                if not (secret_env or private_key_env):
-                    raise UsageError("--api-key-env needs --secret-env or --private-key-env")
-                own = KeyRequest(
-                    name,
-                    api_key_env=api_key_env,
-                    secret_env=secret_env,
-                    private_key_env=private_key_env,
-                )
-            if sub_account and master is None:
-                raise UsageError(
-                    "--sub-account needs the master's credentials "
-                    "(--master-api-key-env with --master-private-key-env or "
-                    "--master-secret-env), or --state"
-                )
-            if own is None and sub_account is None:
-                raise UsageError(
-                    "say which keys to declare: --api-key-env, --sub-account or "
-                    "--state (see `keylint init --help`)"
-                )
-            keys, problems = adopt_from_binance(
-                own, master, sub_account, base_url=check_base_url(base_url), timeout=timeout
-            )
-            source = check_base_url(base_url)
-        master_fields = None
-        if master is not None:
-            master_fields = {
-                k: v
-                for k, v in (
-                    ("api_key_env", master.api_key_env),
-                    ("secret_env", master.secret_env),
-                    ("private_key_env", master.private_key_env),
-                )
-                if v
-            }
-        if not keys:
-            # An empty `keys:` is no policy `validate` accepts: say why instead of printing one.
-            why = "; ".join(problems) or (
-                f"no keys of sub-account {sub_account!r} in {source}"
-                if sub_account
-                else f"no keys in {source}"
-            )
-            raise UsageError(f"nothing to declare: {why}")
-        text = render_policy(keys, now=clock, source=source, master=master_fields)
-        if output is not None:
-            write_atomic(output, text)
-        else:
-            typer.echo(text, nl=False)
-        for line in problems:
-            typer.echo(inert_line(f"keylint: not declared, could not be read: {line}"), err=True)
-        return 3 if problems else 0
+        return command.run(options)
 
     raise typer.Exit(guarded(run))
 
@@ -437,17 +350,9 @@ def rules(
     ] = None,
 ) -> None:
     """List every rule, or explain one: what it checks, why it matters, an example, the fix."""
-    from keylint.reporters.rules import render_rule, render_rule_list
-    from keylint.rules import all_rules, get
+    from keylint.commands import rules as command
 
-    def run() -> int:
-        if rule is None:
-            typer.echo(render_rule_list(all_rules()))
-        else:
-            typer.echo(render_rule(get(rule)))
-        return 0
-
-    raise typer.Exit(guarded(run))
+    raise typer.Exit(guarded(lambda: command.run(RulesOptions(rule))))
 
 
 @app.command()
@@ -540,38 +445,24 @@ def comment(
     check's (0, 1, 3), also when GitHub refuses the comment (a fork's read-only token: one
     line on stderr says so); 2 usage error.
     """
+    from keylint.commands import comment as command
 
     def run() -> int:
-        from keylint import engine, github
-        from keylint.live import run_check
-        from keylint.reporters.markdown import render
-
-        target = github.resolve_target(
-            repo=repo, pr=pr, api_url=api_url, issue=issue, env=os.environ, author=author
+        options = CommentOptions(
+            paths=paths or list(DEFAULT_PATHS),
+            state=state,
+            validate_only=validate_only,
+            repo=repo,
+            pr=pr,
+            api_url=api_url,
+            issue=issue,
+            keep_clean=keep_clean,
+            author=author,
+            fail_on=severity_threshold(fail_on.value),
+            now=parse_now(now),
+            live=Live(check_base_url(base_url), concurrency, timeout),
         )
-        targets = paths or ["policies"]
-        clock, threshold = parse_now(now), severity_threshold(fail_on)
-        if validate_only:
-            result = engine.validate(targets, now=clock, fail_on=threshold)
-        else:
-            result = run_check(
-                targets,
-                state=state,
-                base_url=check_base_url(base_url),
-                concurrency=concurrency,
-                timeout=timeout,
-                now=clock,
-                fail_on=threshold,
-            )
-        body = render(result)
-        sys.stdout.write(body)
-        sys.stdout.flush()
-        outcome = github.publish(target, body, clean=github.is_clean(result), keep_clean=keep_clean)
-        said = f"keylint: {'' if outcome.ok else 'error: '}{outcome.message}"
-        typer.echo(inert_line(said), err=True)
-        for note in outcome.notes:
-            typer.echo(inert_line(f"keylint: {note}"), err=True)
-        return result.exit_code
+        return command.run(options)
 
     raise typer.Exit(guarded(run))
 
@@ -625,28 +516,19 @@ def plan(
     Exit codes are check's: 0 nothing at or above --fail-on, 1 drift at or above it, 3 some
     keys could not be read, 2 usage error.
     """
+    from keylint.commands import plan as command
 
     def run() -> int:
-        from keylint.output import write_atomic
-        from keylint.remediate import plan_now
-        from keylint.reporters.plan import render_plan, render_plan_json
-
-        planned = plan_now(
-            paths or ["policies"],
+        options = PlanOptions(
+            paths=paths or list(DEFAULT_PATHS),
             state=state,
-            base_url=check_base_url(base_url),
-            concurrency=concurrency,
-            timeout=timeout,
+            output_format=output_format.value,
+            output=output,
+            fail_on=severity_threshold(fail_on.value),
             now=parse_now(now),
-            fail_on=severity_threshold(fail_on),
+            live=Live(check_base_url(base_url), concurrency, timeout),
         )
-        if output is not None:
-            write_atomic(output, render_plan_json(planned.plan))
-        if output_format is PlanFormat.json:
-            sys.stdout.write(render_plan_json(planned.plan))
-        else:
-            sys.stdout.write(render_plan(planned.plan, color=use_color(sys.stdout)))
-        return planned.result.exit_code
+        return command.run(options)
 
     raise typer.Exit(guarded(run))
 
@@ -711,94 +593,21 @@ def apply(
     not confirmed), 130/143 stopped by SIGINT/SIGTERM (changes in flight are recorded as
     unknown).
     """
+    from keylint.commands import apply as command
 
     def run() -> int:
-        from keylint.apply import ChangeOutcome
-        from keylint.plan import Plan
-        from keylint.remediate import apply_plan
-        from keylint.reporters import get_reporter
-        from keylint.reporters.plan import (
-            render_apply_json,
-            render_outcome,
-            render_plan,
-            render_tally,
-        )
-
-        text = output_format is PlanFormat.text
-        color = use_color(sys.stdout)
-
-        def show_plan(plan: Plan) -> None:
-            if text:
-                sys.stdout.write(render_plan(plan, color=color))
-                sys.stdout.flush()
-
-        def confirm(plan: Plan) -> bool:
-            if yes:
-                return True
-            if not sys.stdin.isatty():
-                raise UsageError(
-                    "apply changes keys at Binance and asks first: run it on a terminal, or "
-                    "pass --yes (for automation); nothing was changed"
-                )
-            widening = "" if allow_widen else " (changes that widen access are skipped)"
-            return ask(f"\nMake these changes at Binance{widening}?")
-
-        shown: list[ChangeOutcome] = []
-
-        def show(outcome: ChangeOutcome) -> None:
-            if text:
-                if not shown:
-                    sys.stdout.write("\nApplying:\n")
-                sys.stdout.write(render_outcome(outcome, color=color))
-                sys.stdout.flush()
-            shown.append(outcome)
-
-        applied = apply_plan(
-            paths or ["policies"],
+        options = ApplyOptions(
+            paths=paths or list(DEFAULT_PATHS),
             plan_file=plan_file,
-            base_url=check_base_url(base_url),
-            concurrency=concurrency,
-            timeout=timeout,
-            now=parse_now(now),
-            fail_on=severity_threshold(fail_on),
+            yes=yes,
             allow_widen=allow_widen,
-            confirm=confirm,
             log=log,
-            on_plan=show_plan,
-            on_outcome=show,
+            output_format=output_format.value,
+            fail_on=severity_threshold(fail_on.value),
+            now=parse_now(now),
+            live=Live(check_base_url(base_url), concurrency, timeout),
         )
-        if applied.declined:
-            typer.echo("keylint: nothing was changed", err=True)
-        if applied.stopped is not None:
-            typer.echo(
-                f"keylint: interrupted ({applied.stopped.name}): no further change was sent; "
-                "changes in flight are recorded as unknown (never re-sent) and live state was "
-                "not read again",
-                err=True,
-            )
-        if not text:
-            import json
-
-            after = applied.after or applied.before
-            # Stopped: live state was not read again, and the state before is not the after.
-            document = None if applied.stopped else json.loads(get_reporter("json")(after))
-            sys.stdout.write(
-                render_apply_json(applied.plan, applied.outcomes, document, applied.exit_code)
-            )
-        else:
-            if applied.outcomes:
-                sys.stdout.write(render_tally(applied.outcomes) + "\n")
-            if applied.after is not None:
-                sys.stdout.write("\nLive state after the changes:\n\n")
-                sys.stdout.write(get_reporter("text")(applied.after, color=color))
-        if applied.log_error is not None:
-            sys.stdout.flush()
-            typer.echo(
-                f"keylint: error: --log {applied.log_error}: the log is incomplete; every "
-                "outcome is printed above",
-                err=True,
-            )
-        return applied.exit_code
+        return command.run(options)
 
     raise typer.Exit(guarded(run))
 
@@ -862,61 +671,19 @@ def rotate(
     `apply` or `rotate` completes a half-done rotation), 2 nothing was done (usage error, not
     confirmed), 130/143 stopped by SIGINT/SIGTERM.
     """
+    from keylint.commands import rotate as command
 
     def run() -> int:
-        from keylint.apply import ChangeOutcome
-        from keylint.commands import rotate as command
-        from keylint.plan import Plan
-        from keylint.reporters.plan import render_outcome, render_plan, render_tally
-
-        color = use_color(sys.stdout)
-
-        def show_plan(plan: Plan) -> None:
-            sys.stdout.write(render_plan(plan, color=color))
-            sys.stdout.flush()
-
-        def confirm(plan: Plan) -> bool:
-            if yes:
-                return True
-            if not sys.stdin.isatty():
-                raise UsageError(
-                    "rotate creates and deletes keys at Binance and asks first: run it on a "
-                    "terminal, or pass --yes (for automation); nothing was rotated"
-                )
-            return ask("\nRotate these keys now?")
-
-        shown: list[ChangeOutcome] = []
-
-        def show(outcome: ChangeOutcome) -> None:
-            if not shown:
-                sys.stdout.write("\nRotating:\n")
-            sys.stdout.write(render_outcome(outcome, color=color))
-            sys.stdout.flush()
-            shown.append(outcome)
-
-        options = command.RotateOptions(
+        options = RotateOptions(
             names=names,
-            paths=policies or ["policies"],
+            paths=policies or list(DEFAULT_PATHS),
             grace=command.parse_grace(grace),
             yes=yes,
             now=parse_now(now),
-            base_url=check_base_url(base_url),
-            timeout=timeout,
+            live=Live(check_base_url(base_url), timeout=timeout),
             log=log,
         )
-        done = command.run(options, confirm=confirm, on_plan=show_plan, on_outcome=show)
-        if done.exit_code == 2 and not done.outcomes:
-            typer.echo("keylint: nothing was rotated", err=True)
-        if done.outcomes:
-            sys.stdout.write(render_tally(done.outcomes) + "\n")
-        if done.log_error is not None:
-            sys.stdout.flush()
-            typer.echo(
-                f"keylint: error: --log {done.log_error}: the log is incomplete; every "
-                "outcome is printed above",
-                err=True,
-            )
-        return done.exit_code
+        return command.run(options)
 
     raise typer.Exit(guarded(run))
 
@@ -971,69 +738,6 @@ def _stdout_failed(exc: OSError) -> int:
     with contextlib.suppress(OSError, ValueError):
         os.dup2(devnull, sys.stdout.fileno())
     return 128 + signal.SIGPIPE if broken_pipe else 2
-
-
-def ask(question: str) -> bool:
-    """Yes or no on the terminal (default no). Ctrl-C stops the run (130) and end of input
-    (Ctrl-D) answers no, where click's own prompt turns both into an exit 1 ("Aborted!")."""
-    from keylint.signals import Stopped, signum_of
-
-    while True:
-        sys.stderr.write(f"{question} [y/N]: ")
-        sys.stderr.flush()
-        try:
-            answer = sys.stdin.readline()
-        except KeyboardInterrupt as stop:
-            sys.stderr.write("\n")
-            raise Stopped(signum_of(stop), "nothing was changed") from None
-        if not answer:  # end of input
-            sys.stderr.write("\n")
-            return False
-        answer = answer.strip().lower()
-        if answer in ("y", "yes"):
-            return True
-        if answer in ("", "n", "no"):
-            return False
-
-
-def parse_now(value: str | None) -> datetime:
-    if value is None:
-        return datetime.now(UTC).replace(microsecond=0)
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise UsageError(
-            f"--now {value!r} is not an ISO 8601 time (e.g. 2026-11-24T09:00:00Z)"
-        ) from None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
-
-
-def severity_threshold(fail_on: FailOn) -> Severity | None:
-    return None if fail_on is FailOn.never else Severity(fail_on.value)
-
-
-def emit(result: object, output_format: OutputFormat, output: Path | None) -> None:
-    """Write the report to stdout or, atomically, to --output, file by file as it is read."""
-    from keylint.output import open_atomic
-    from keylint.reporters import get_writer
-
-    write = get_writer(output_format.value)
-    if output is not None:
-        with open_atomic(output) as handle:
-            write(result, handle, color=False)
-        return
-    write(result, sys.stdout, color=use_color(sys.stdout))
-    sys.stdout.flush()
-
-
-def use_color(stream: object) -> bool:
-    """Colour only on a terminal, and never when NO_COLOR is set (no-color.org)."""
-    if os.environ.get("NO_COLOR"):
-        return False
-    if os.environ.get("TERM") == "dumb":
-        return False
-    isatty = getattr(stream, "isatty", None)
-    return bool(isatty and isatty())
 
 
 def main() -> NoReturn:

@@ -19,8 +19,9 @@ from typing import Any, NamedTuple, Protocol
 from keylint.findings import Finding, Problem, Severity
 from keylint.livekey import LiveKey, live_key
 from keylint.packed import Buffer, Hashes, Strings
+from keylint.policy.load import Policies
 from keylint.policy.loader import PolicyFile, Refused, discover, load_policy_file
-from keylint.policy.model import KeyPolicy, MasterPolicy
+from keylint.policy.model import KeyPolicy
 from keylint.policy.schema import FAST_PATH_MIN_FILES
 from keylint.policy.yamlload import Pos
 from keylint.result import FileReport, KeyReport, Result
@@ -102,39 +103,6 @@ def _lint_chunk(
     return [lint(_entry(name)) for name in files]
 
 
-@dataclasses.dataclass
-class Declared:
-    """Every usable key of a set of policy files, for commands that read live state."""
-
-    keys: list[KeyPolicy]
-    master: MasterPolicy | None
-    skipped: list[str]  # why declared keys were left out: policy errors, duplicate names
-
-
-def declared_keys(paths: Sequence[str]) -> Declared:
-    """Load policy files for a live command: usable keys, the master, and what was left out."""
-    declared = Declared(keys=[], master=None, skipped=[])
-    seen: dict[str, str] = {}
-    for path in discover(paths):
-        policy_file = load_policy_file(path)
-        declared.master = declared.master or policy_file.master
-        for label, pos in policy_file.invalid_keys:
-            declared.skipped.append(
-                f"{policy_file.path}:{pos.line}: key {label!r} has policy errors "
-                "(`keylint validate` shows them)"
-            )
-        for key in policy_file.keys:
-            if key.name in seen:
-                declared.skipped.append(
-                    f"{key.file}:{key.pos.line}: key {key.name!r} is already declared in "
-                    f"{seen[key.name]} (KL003)"
-                )
-                continue
-            seen[key.name] = key.file
-            declared.keys.append(key)
-    return declared
-
-
 class LiveSource(Protocol):
     """Live state as `fetch` returns it or a state file holds it (SPEC §2)."""
 
@@ -145,7 +113,7 @@ class LiveSource(Protocol):
 
 
 def check(
-    paths: Sequence[str], *, live: LiveSource, now: datetime, fail_on: Severity | None
+    policies: Policies, *, live: LiveSource, now: datetime, fail_on: Severity | None
 ) -> Result:
     """`keylint check`: the static rules, then every key against its live state, then KL307.
 
@@ -153,7 +121,7 @@ def check(
     first of the two entries is only known to be claimed once the second is read.
     """
     result = Result(command="check", generated_at=now, fail_on=fail_on)
-    policy_files = [load_policy_file(path) for path in discover(paths)]
+    policy_files = policies.files
     registry = _Registry()
     duplicates = [
         [list(registry.duplicates(identity(key, 0))) for key in policy_file.keys]

@@ -11,8 +11,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from keylint.adopt import KEY_NAME, Adopted, policy_name
-from keylint.engine import Declared, LiveSource, check, declared_keys
+from keylint.engine import LiveSource, check
 from keylint.findings import Severity
+from keylint.policy.load import Policies
 from keylint.progress import ProgressLine
 from keylint.result import Result
 from keylint.signals import Stopped, describe, signum_of
@@ -85,26 +86,23 @@ def fetch_now(
 
 
 def read_live(
-    paths: list[str],
+    policies: Policies,
     *,
     state: Path | None,
     base_url: str,
     concurrency: int,
     timeout: float,
     api_keys: dict[str, str] | None = None,
-    declared: Declared | None = None,
 ) -> LiveSource:
     """Live state for `check` and `plan`: from a state file, or fetched from Binance now (then
-    `api_keys` receives the full keys the master's listing shows, as in `fetch_now`).
-    `declared`, when the caller has loaded it already, saves reading the policies again."""
+    `api_keys` receives the full keys the master's listing shows, as in `fetch_now`)."""
     if state is not None:
         from keylint.binance.state import read_state
 
         return read_state(state)
-    declared = declared or declared_keys(paths)
     return fetch_now(
-        declared.keys,
-        declared.master,
+        policies.keys,
+        policies.master,
         base_url=base_url,
         concurrency=concurrency,
         timeout=timeout,
@@ -113,7 +111,7 @@ def read_live(
 
 
 def run_check(
-    paths: list[str],
+    policies: Policies,
     *,
     state: Path | None,
     base_url: str,
@@ -125,19 +123,19 @@ def run_check(
     """`keylint check` (also behind `comment`): live state from a file or Binance, then rules."""
     try:
         live = read_live(
-            paths, state=state, base_url=base_url, concurrency=concurrency, timeout=timeout
+            policies, state=state, base_url=base_url, concurrency=concurrency, timeout=timeout
         )
     except Interrupted as stop:
         # SIGINT or SIGTERM: report what was read, and which keys were not reached (exit 130
         # or 143).
-        result = check(paths, live=stop.state, now=now, fail_on=fail_on)
+        result = check(policies, live=stop.state, now=now, fail_on=fail_on)
         result.interrupted = stop.signum
         return result
-    return check(paths, live=live, now=now, fail_on=fail_on)
+    return check(policies, live=live, now=now, fail_on=fail_on)
 
 
 def fetch_state(
-    declared: Declared, *, base_url: str, concurrency: int, timeout: float, output: Path | None
+    declared: Policies, *, base_url: str, concurrency: int, timeout: float, output: Path | None
 ) -> FetchOutcome:
     """Fetch every declared key's live state and write it as a state file (or to stdout)."""
     from keylint.binance.state import render_state, write_state

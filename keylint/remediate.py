@@ -16,10 +16,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from keylint.engine import Declared, check, declared_keys
+from keylint.engine import check
 from keylint.errors import KeylintError
 from keylint.findings import Severity
 from keylint.plan import ROTATION_ACTIONS, Plan, approval_differences, make_plan, show_saved
+from keylint.policy.load import Policies
 from keylint.result import EXIT_FINDINGS, EXIT_UNCHECKED, EXIT_USAGE, Result
 from keylint.signals import Stopped
 
@@ -39,13 +40,13 @@ class Planned:
 
     plan: Plan
     result: Result
-    declared: Declared
+    policies: Policies
     live_entries: dict[str, dict[str, Any]]
     api_keys: dict[str, str] = field(default_factory=dict, repr=False)
 
 
 def plan_now(
-    paths: list[str],
+    policies: Policies,
     *,
     state: Path | None,
     base_url: str,
@@ -58,26 +59,24 @@ def plan_now(
     from keylint.live import read_live
 
     api_keys: dict[str, str] = {}
-    declared = declared_keys(paths)
     live = read_live(
-        paths,
+        policies,
         state=state,
         base_url=base_url,
         concurrency=concurrency,
         timeout=timeout,
         api_keys=api_keys,
-        declared=declared,
     )
-    result = check(paths, live=live, now=now, fail_on=fail_on)
+    result = check(policies, live=live, now=now, fail_on=fail_on)
     plan = make_plan(
         result,
-        declared.keys,
-        declared.master,
+        policies.keys,
+        policies.master,
         live.keys,
         source="state" if state is not None else "live",
         base_url=None if state is not None else base_url,
     )
-    return Planned(plan, result, declared, dict(live.keys), api_keys)
+    return Planned(plan, result, policies, dict(live.keys), api_keys)
 
 
 def read_plan(path: Path) -> dict[str, Any]:
@@ -135,7 +134,7 @@ class Applied:
 
 
 def apply_plan(
-    paths: list[str],
+    policies: Policies,
     *,
     plan_file: Path | None,
     base_url: str,
@@ -162,7 +161,7 @@ def apply_plan(
 
     def read() -> Planned:
         return plan_now(
-            paths,
+            policies,
             state=None,
             base_url=base_url,
             concurrency=concurrency,
@@ -184,7 +183,7 @@ def apply_plan(
     on_plan(plan)
     if not plan.keys:
         return Applied(plan, fresh.result, [], None, fresh.result.exit_code)
-    master = fresh.declared.master
+    master = policies.master
     if master is None:
         raise PlanRefused("the policies declare no `master:`, and only the master can apply")
     try:
@@ -221,8 +220,9 @@ def apply_plan(
                 store, store_problem = configured_store(os.environ, timeout=timeout)
                 if store is not None:
                     await stack.enter_async_context(store)
-                policies = {key.name: key for key in fresh.declared.keys}
-                rotator = Rotator(policies, credentials, client, store, store_problem, now)
+                rotator = Rotator(
+                    policies.by_name(), credentials, client, store, store_problem, now
+                )
             return await execute(
                 plan.keys,
                 api_keys=fresh.api_keys,

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from pathlib import Path
+from datetime import timedelta
 from typing import TYPE_CHECKING, cast
 
+from keylint.commands.common import ask, say, use_color
 from keylint.errors import UsageError
+from keylint.options import RotateOptions, clock
 from keylint.plan import Change, KeyPlan, Plan, retire_change, rotate_change
 from keylint.policy.durations import DurationError, parse_duration
 from keylint.policy.model import KeyPolicy
@@ -27,18 +29,6 @@ if TYPE_CHECKING:  # the HTTP stack loads only when a rotation runs
     from keylint.rotation import Rotator
 
 ZERO = timedelta(0)
-
-
-@dataclass(frozen=True)
-class RotateOptions:
-    names: list[str]
-    paths: list[str]
-    grace: timedelta | None
-    yes: bool
-    now: datetime
-    base_url: str
-    timeout: float
-    log: Path | None
 
 
 def parse_grace(text: str | None) -> timedelta | None:
@@ -99,7 +89,50 @@ class Rotated:
     log_error: str | None = None  # why --log is incomplete
 
 
-def run(
+def run(options: RotateOptions) -> int:
+    """`keylint rotate` on a terminal or in CI: the plan, a confirmation, each outcome."""
+    from keylint.reporters.plan import render_outcome, render_plan, render_tally
+
+    color = use_color(sys.stdout)
+
+    def show_plan(plan: Plan) -> None:
+        sys.stdout.write(render_plan(plan, color=color))
+        sys.stdout.flush()
+
+    def confirm(plan: Plan) -> bool:
+        if options.yes:
+            return True
+        if not sys.stdin.isatty():
+            raise UsageError(
+                "rotate creates and deletes keys at Binance and asks first: run it on a "
+                "terminal, or pass --yes (for automation); nothing was rotated"
+            )
+        return ask("\nRotate these keys now?")
+
+    shown: list[ChangeOutcome] = []
+
+    def show(outcome: ChangeOutcome) -> None:
+        if not shown:
+            sys.stdout.write("\nRotating:\n")
+        sys.stdout.write(render_outcome(outcome, color=color))
+        sys.stdout.flush()
+        shown.append(outcome)
+
+    done = rotate_keys(options, confirm=confirm, on_plan=show_plan, on_outcome=show)
+    if done.exit_code == EXIT_USAGE and not done.outcomes:
+        say("keylint: nothing was rotated")
+    if done.outcomes:
+        sys.stdout.write(render_tally(done.outcomes) + "\n")
+    if done.log_error is not None:
+        sys.stdout.flush()
+        say(
+            f"keylint: error: --log {done.log_error}: the log is incomplete; every "
+            "outcome is printed above"
+        )
+    return done.exit_code
+
+
+def rotate_keys(
     options: RotateOptions,
     *,
     confirm: Callable[[Plan], bool],
@@ -115,11 +148,12 @@ def run(
     from keylint.binance.errors import BinanceError
     from keylint.binance.fetch import credentials_from_env
     from keylint.binance.signing import CredentialError
-    from keylint.engine import declared_keys
+    from keylint.policy.load import load
     from keylint.rotation import Rotator
     from keylint.store import configured_store
 
-    declared = declared_keys(options.paths)
+    declared = load(options.paths)
+    now = clock(options.now)
     chosen = chosen_keys(options.names, declared.keys, declared.skipped)
     if declared.master is None:
         raise UsageError("the policies declare no `master:`, and only the master can rotate")
@@ -127,7 +161,7 @@ def run(
         master = credentials_from_env(declared.master, os.environ)
     except CredentialError as exc:
         raise UsageError(f"master credentials: {exc.reason}; nothing was rotated") from None
-    plan = Plan(generated_at=options.now, source="live", base_url=options.base_url)
+    plan = Plan(generated_at=now, source="live", base_url=options.live.base_url)
     plan.keys = [changes_for(key, options.grace) for key in chosen]
     on_plan(plan)
     if not confirm(plan):
@@ -155,15 +189,15 @@ def run(
     async def rotate_all(audit: AuditLog | None) -> None:
         async with contextlib.AsyncExitStack() as stack:
             client = await stack.enter_async_context(
-                BinanceClient(base_url=options.base_url, timeout=options.timeout)
+                BinanceClient(base_url=options.live.base_url, timeout=options.live.timeout)
             )
             with contextlib.suppress(BinanceError):
                 await client.sync_clock()
-            store, problem = configured_store(os.environ, timeout=options.timeout)
+            store, problem = configured_store(os.environ, timeout=options.live.timeout)
             if store is not None:
                 await stack.enter_async_context(store)
             policies = {key.name: key for key in chosen}
-            rotator = Rotator(policies, master, client, store, problem, options.now, options.grace)
+            rotator = Rotator(policies, master, client, store, problem, now, options.grace)
             # One key after another: a leak is a handful of keys, and each line is read.
             for key in plan.keys:
                 rotated = False

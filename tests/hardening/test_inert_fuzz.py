@@ -18,6 +18,7 @@ import yaml
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from keylint.policy.load import load
 from keylint.remediate import plan_now
 from keylint.reporters import FORMATS, get_reporter
 from keylint.reporters.plan import render_plan, render_plan_json
@@ -108,7 +109,7 @@ def every_output_is_inert(folder: Path, fields: dict[str, str]) -> None:
     policy, state = write_fleet(folder, fields)
     try:
         planned = plan_now(
-            [str(policy)],
+            load([str(policy)]),
             state=state,
             base_url="https://api.binance.com",
             concurrency=1,

@@ -463,6 +463,7 @@ def test_writes_are_paced_by_the_uid_weight_limit(
     from keylint.apply import execute
     from keylint.binance.client import BinanceClient
     from keylint.binance.fetch import credentials_from_env
+    from keylint.policy.load import load
     from keylint.remediate import plan_now
 
     fleet = Fleet(tmp_path)
@@ -492,7 +493,7 @@ def test_writes_are_paced_by_the_uid_weight_limit(
     fleet.scenario.weight_window = 1.0
     with Emulator(fleet.scenario) as emu:
         planned = plan_now(
-            [str(policy)],
+            load([str(policy)]),
             state=None,
             base_url=emu.base_url,
             concurrency=8,

@@ -10,6 +10,7 @@ from typing import Any
 
 from keylint import engine
 from keylint.findings import Severity
+from keylint.policy.load import load
 from keylint.result import Result
 
 NOW = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
@@ -43,7 +44,7 @@ class State:
 def check_files(tmp_path: Path, files: dict[str, str], state: State) -> Result:
     for name, text in files.items():
         (tmp_path / name).write_text(textwrap.dedent(text), encoding="utf-8")
-    return engine.check([str(tmp_path)], live=state, now=NOW, fail_on=Severity.ERROR)
+    return engine.check(load([str(tmp_path)]), live=state, now=NOW, fail_on=Severity.ERROR)
 
 
 def check(tmp_path: Path, text: str, entry: dict[str, Any], **subs: Any) -> list[tuple[int, str]]:

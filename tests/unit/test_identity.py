@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from keylint.engine import declared_keys
 from keylint.plan import Plan, make_plan
+from keylint.policy.load import load
 from keylint.policy.model import MasterPolicy
 from keylint.policy.yamlload import Pos
 from keylint.result import Result
@@ -113,7 +113,7 @@ def live_entry(prefix: str, label: str = "mm-bot") -> dict[str, Any]:
 
 def planned(tmp_path: Path, result: Result, state: State) -> Plan:
     """The plan `keylint plan --state` would make, with a master declared."""
-    declared = declared_keys([str(tmp_path)])
+    declared = load([str(tmp_path)])
     master = MasterPolicy(file="a.yaml", pos=Pos(1, 1), api_key_env="M", private_key_env="P")
     return make_plan(result, declared.keys, master, state.keys, source="state", base_url=None)
 

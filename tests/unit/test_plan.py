@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 
 from keylint.binance.state import LiveState
-from keylint.engine import check, declared_keys
+from keylint.engine import check
 from keylint.plan import Plan, approval_differences, live_digest, make_plan
+from keylint.policy.load import load
 
 NOW = datetime(2026, 11, 24, 9, tzinfo=UTC)
 CREATED = int(datetime(2026, 11, 1, tzinfo=UTC).timestamp() * 1000)
@@ -59,8 +60,8 @@ def plan_for(tmp_path: Path, key_yaml: str, state: dict[str, Any], *, master: st
     policy = tmp_path / "keys.yaml"
     policy.write_text(f"version: 1\n{master}keys:\n{key_yaml}")
     live = LiveState(NOW, {"bot": state}, {})
-    result = check([str(policy)], live=live, now=NOW, fail_on=None)
-    declared = declared_keys([str(policy)])
+    result = check(load([str(policy)]), live=live, now=NOW, fail_on=None)
+    declared = load([str(policy)])
     return make_plan(
         result, declared.keys, declared.master, live.keys, source="state", base_url=None
     )

@@ -82,10 +82,13 @@ def run(
     state = State(keys={"bot": live}, sub_accounts={EMAIL: rows})
     (tmp_path / "policy.yaml").write_text(ROTATING)
     from keylint import engine
+    from keylint.policy.load import load as engine_load
 
     when = NOW + timedelta(hours=now_hours)
-    result = engine.check([str(tmp_path)], live=state, now=when, fail_on=Severity.ERROR)
-    keys = engine.declared_keys([str(tmp_path)])
+    result = engine.check(
+        engine_load([str(tmp_path)]), live=state, now=when, fail_on=Severity.ERROR
+    )
+    keys = engine_load([str(tmp_path)])
     plan = make_plan(result, keys.keys, keys.master, state.keys, source="state", base_url=None)
     return result, plan
 
