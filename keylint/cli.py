@@ -1,4 +1,6 @@
-"""The command line: parse options, wire the stages, return an exit code. Nothing else."""
+"""The command line: parse options into `keylint.options` objects, hand them to the command's
+module (`keylint.commands.<name>.run`), and turn what it raises into one line and an exit code.
+No command logic lives here."""
 
 from __future__ import annotations
 

@@ -1,10 +1,12 @@
 """`keylint plan`: the API calls that would converge sub-account keys to their policies.
 
-A plan is computed from the drift findings of a check, never from a second reading of the
-policies, so that what `plan` proposes is exactly what `check` reports. Binance's API lets the
-master change four things of a sub-account key: its IP whitelist, its five trading flags, and
-whether it exists. Everything else a finding asks for (withdrawals, reading, the master's own
-keys, rotation) becomes a manual step that carries the finding's remediation hint.
+A plan is computed from the drift findings of a check and the policies that check read (one
+reading of the files), so that what `plan` proposes is exactly what `check` reports. Binance's
+API lets the master change four things of a sub-account key: its IP whitelist, its five trading
+flags, whether it exists, and, for a key that declares `rotation`, which key it is (`rotate`,
+then `retire` of the replaced key: keylint.rotation). Everything else a finding asks for
+(withdrawals, reading, the master's own keys, rotating a key keylint does not hold) becomes a
+manual step that carries the finding's remediation hint.
 
 A plan holds no full API key: a saved plan names each key by its policy name and API key
 prefix. A saved plan is an approval: `apply --plan` makes a fresh plan and sends its calls only

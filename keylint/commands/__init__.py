@@ -1,5 +1,5 @@
 """One module per command, each `run(options) -> exit code`, testable without Typer.
 
-`rotate` is the first command written this way; the others still live in cli.py and move here
-with the redesign (issue 14).
+A command loads its policies once (`keylint.policy.load`), reads live state once, and hands
+both to the stages it runs; `keylint.cli` only parses options and maps errors to exit codes.
 """

@@ -24,6 +24,7 @@ from keylint.binance.errors import BinanceError
 from keylint.binance.state import LiveState, StateFileError, read_state
 from keylint.engine import check
 from keylint.livekey import LiveKey, live_key
+from keylint.policy.load import load
 
 FAST = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 SLOW = settings(max_examples=5000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -275,7 +276,7 @@ fleet_subs = st.dictionaries(
 
 
 def check_gives_every_key_a_status(policy: str, keys: Any, subs: Any) -> None:
-    result = check([policy], live=FuzzedState(keys, subs), now=NOW, fail_on=None)
+    result = check(load([policy]), live=FuzzedState(keys, subs), now=NOW, fail_on=None)
     (report,) = result.files
     statuses = {k.name: k.status for k in report.keys}
     assert set(statuses) == set(NAMES_IN_POLICY), statuses
