@@ -34,6 +34,7 @@ from keylint.errors import KeylintError
 from keylint.policy.ips import is_single_address
 from keylint.policy.model import PENDING_SUFFIX, KeyPolicy, in_label_family
 from keylint.policy.permissions import LISTING_FIELD
+from keylint.secrets import bare_prefix
 from keylint.store import SecretStore, StoreConflict, StoredSecret, StoreError
 
 if TYPE_CHECKING:  # a plan names rotations without the HTTP stack
@@ -204,7 +205,7 @@ def target_of(policy: KeyPolicy, *, grace: timedelta | None = None) -> RotationT
 
 def prefix(api_key: str) -> str:
     """The 8 characters of an API key that may be stored and shown."""
-    return api_key[:8]
+    return bare_prefix(api_key)
 
 
 def new_label(api_name: str, now: datetime) -> str:

@@ -113,6 +113,16 @@ def redact_value(value: Any) -> Any:
     return value
 
 
+# The most of an API key keylint ever shows, stores or compares across runs (SPEC §2).
+PREFIX_LENGTH = 8
+
+
 def key_prefix(api_key: str) -> str:
-    """The most of an API key keylint ever shows: its first 8 characters."""
-    return api_key[:8] + "…" if len(api_key) > 8 else api_key
+    """An API key as reports, state files and plans show it: its first 8 characters and '…'."""
+    return api_key[:PREFIX_LENGTH] + "…" if len(api_key) > PREFIX_LENGTH else api_key
+
+
+def bare_prefix(api_key: str) -> str:
+    """The first 8 characters of an API key, or of a shown prefix ('k5V49ldt…'): what the
+    store's metadata records and what two prefixes are compared by."""
+    return api_key.rstrip("…")[:PREFIX_LENGTH]

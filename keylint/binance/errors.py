@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from keylint.secrets import key_prefix
+
 # Binance API keys are 64 alphanumerics; anything that long is cut to the usual prefix.
 _KEY_LIKE = re.compile(r"[A-Za-z0-9]{64,}")
 
@@ -151,5 +153,5 @@ def error_for_code(code: int, msg: str, *, status: int) -> BinanceError:
 def _short(text: str, limit: int = 200) -> str:
     text = " ".join(str(text).split())
     # Binance (or a proxy) may echo the request: never repeat a full API key it quoted.
-    text = _KEY_LIKE.sub(lambda m: m.group()[:8] + "…", text)
+    text = _KEY_LIKE.sub(lambda m: key_prefix(m.group()), text)
     return text if len(text) <= limit else text[: limit - 1] + "…"

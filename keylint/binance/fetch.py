@@ -31,6 +31,7 @@ from keylint.binance.state import LiveState, format_time, redact
 from keylint.inert import is_hidden
 from keylint.livekey import live_key
 from keylint.policy.model import PENDING_SUFFIX
+from keylint.secrets import key_prefix
 
 if TYPE_CHECKING:
     from keylint.store import SecretStore
@@ -490,8 +491,8 @@ async def _stored_rotation(run: _Run, rotation: Any) -> _Stored | str:
     if not api_key:
         return f"the secret at {path} holds no api_key: inspect it in the store"
     replaced = current.custom_metadata.get("replaced_key", "").strip()
-    entry["current"] = api_key[:8] + "…"
-    entry["replaced"] = replaced[:8] + "…" if replaced else None
+    entry["current"] = key_prefix(api_key)
+    entry["replaced"] = key_prefix(replaced) if replaced else None
     entry["retire_after"] = _time_or_none(current.custom_metadata.get("retire_after", ""))
     try:
         signer = load_signer(private_key=current.data.get("private_key", ""))

@@ -18,6 +18,8 @@ from urllib.parse import quote
 
 import httpx
 
+from keylint.secrets import key_prefix
+
 DEFAULT_RECV_WINDOW = 5000
 MAX_RECV_WINDOW = 60000
 
@@ -28,11 +30,6 @@ class CredentialError(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
-
-
-def key_prefix(api_key: str) -> str:
-    """The part of an API key that may be shown or stored: 8 characters and an ellipsis."""
-    return api_key[:8] + "…"
 
 
 class Signer(Protocol):

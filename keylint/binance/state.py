@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from keylint.errors import KeylintError
+from keylint.secrets import key_prefix
 
 STATE_VERSION = 1
 _API_KEY_FIELDS = frozenset({"apikey", "apiKey", "subAccountApiKey"})
@@ -85,8 +86,7 @@ def redact(value: Any) -> Any:
 def _redact_key(value: Any) -> Any:
     if not isinstance(value, str) or (len(value) <= 9 and value.endswith("…")):
         return value
-    # Same rule as signing.key_prefix, kept here so reading a state file needs no httpx.
-    return value[:8] + "…"
+    return key_prefix(value)
 
 
 def render_state(state: LiveState) -> str:

@@ -10,6 +10,7 @@ from keylint.findings import Layer, Problem, Severity
 from keylint.policy.durations import format_duration
 from keylint.policy.model import KeyPolicy, in_label_family
 from keylint.rules import Context, Kind, in_binance, rule
+from keylint.secrets import bare_prefix
 
 
 def _age(ctx: Context) -> timedelta | None:
@@ -355,7 +356,8 @@ def duplicate_live_keys(
         unknown = [
             row
             for row in named
-            if str(row.get("apikey") or "")[:8] not in known and row.get("apiName") != pending
+            if bare_prefix(str(row.get("apikey") or "")) not in known
+            and row.get("apiName") != pending
         ]
         if not unknown:
             return
@@ -363,7 +365,7 @@ def duplicate_live_keys(
         return
     # A state file holds 8 characters and an ellipsis; a live listing is redacted the same
     # way, and the cut here keeps a full key out of any report whatever the source.
-    prefixes = [str(row.get("apikey") or "?")[:8] for row in named]
+    prefixes = [bare_prefix(str(row.get("apikey") or "?")) for row in named]
     email, pos = key.sub_account, key.at("api_name")
     for prefix in prefixes:
         yield Problem(
@@ -419,7 +421,7 @@ def previous_keys(
     alive = [
         row
         for row in rows
-        if str(row.get("apikey") or "")[:8] == replaced
+        if bare_prefix(str(row.get("apikey") or "")) == replaced
         and key.names_label(str(row.get("apiName") or ""))
     ]
     if not alive:
@@ -463,7 +465,7 @@ def previous_keys(
 
 def _bare(prefix: Any) -> str:
     """An API key prefix as the state file writes it (8 characters and '…'), bare."""
-    return str(prefix or "").rstrip("…")[:8]
+    return bare_prefix(str(prefix or ""))
 
 
 def _moment(text: Any) -> datetime | None:
