@@ -269,7 +269,7 @@ def is_clean(result: Result) -> bool:
 
 
 @dataclass(frozen=True)
-class Call:
+class GitHubRequest:
     """One request to send: method, path under the API address, JSON body."""
 
     method: str
@@ -278,11 +278,11 @@ class Call:
 
 
 @dataclass(frozen=True)
-class Plan:
+class CommentUpdate:
     """The requests that bring GitHub in line with the report, and the line that says so
     (`{url}` stands for the comment's or issue's address once known)."""
 
-    calls: list[Call]
+    calls: list[GitHubRequest]
     message: str
 
 
@@ -296,43 +296,49 @@ def issues_path(target: Target) -> str:
 
 def plan_comment(
     target: Target, existing: Json | None, body: str, *, clean: bool, keep_clean: bool
-) -> Plan:
+) -> CommentUpdate:
     """Create, update or delete the one report comment of a pull request."""
     if existing is None:
         if clean:
-            return Plan([], f"no findings: nothing to post on {target.where}")
-        return Plan([Call("POST", comments_path(target), {"body": body})], "commented {url}")
+            return CommentUpdate([], f"no findings: nothing to post on {target.where}")
+        return CommentUpdate(
+            [GitHubRequest("POST", comments_path(target), {"body": body})], "commented {url}"
+        )
     own = f"/repos/{target.repo}/issues/comments/{existing['id']}"
     if clean and not keep_clean:
-        return Plan([Call("DELETE", own)], "no findings any more: deleted the comment {url}")
+        return CommentUpdate(
+            [GitHubRequest("DELETE", own)], "no findings any more: deleted the comment {url}"
+        )
     if existing.get("body") == body:
-        return Plan([], "the comment is up to date: {url}")
-    return Plan([Call("PATCH", own, {"body": body})], "updated the comment {url}")
+        return CommentUpdate([], "the comment is up to date: {url}")
+    return CommentUpdate([GitHubRequest("PATCH", own, {"body": body})], "updated the comment {url}")
 
 
 def plan_issue(
     target: Target, existing: Json | None, body: str, *, clean: bool, title: str = ISSUE_TITLE
-) -> Plan:
+) -> CommentUpdate:
     """Open, update or close the one drift issue of a repository."""
     if existing is None:
         if clean:
-            return Plan([], f"no drift: no open drift issue in {target.repo}")
-        return Plan(
-            [Call("POST", issues_path(target), {"title": title, "body": body})],
+            return CommentUpdate([], f"no drift: no open drift issue in {target.repo}")
+        return CommentUpdate(
+            [GitHubRequest("POST", issues_path(target), {"title": title, "body": body})],
             "opened the drift issue {url}",
         )
     own = f"{issues_path(target)}/{existing['number']}"
     if clean:
-        return Plan(
+        return CommentUpdate(
             [
-                Call("POST", f"{own}/comments", {"body": CLOSING_NOTE}),
-                Call("PATCH", own, {"state": "closed", "state_reason": "completed"}),
+                GitHubRequest("POST", f"{own}/comments", {"body": CLOSING_NOTE}),
+                GitHubRequest("PATCH", own, {"state": "closed", "state_reason": "completed"}),
             ],
             "no drift any more: closed the drift issue {url}",
         )
     if existing.get("body") == body:
-        return Plan([], "the drift issue is up to date: {url}")
-    return Plan([Call("PATCH", own, {"body": body})], "updated the drift issue {url}")
+        return CommentUpdate([], "the drift issue is up to date: {url}")
+    return CommentUpdate(
+        [GitHubRequest("PATCH", own, {"body": body})], "updated the drift issue {url}"
+    )
 
 
 class GitHubError(Exception):
@@ -425,7 +431,7 @@ class GitHub:
     def close(self) -> None:
         self._client.close()
 
-    def send(self, call: Call, params: Mapping[str, str] | None = None) -> httpx.Response:
+    def send(self, call: GitHubRequest, params: Mapping[str, str] | None = None) -> httpx.Response:
         """Send one request; any answer but 2xx raises GitHubError."""
         try:
             response = self._client.request(call.method, call.path, json=call.body, params=params)
@@ -446,7 +452,7 @@ class GitHub:
 
     def items(self, path: str, params: Mapping[str, str]) -> Iterator[Json]:
         """Every item of a listing, page after page (lazily: a caller may stop early)."""
-        call = Call("GET", path)
+        call = GitHubRequest("GET", path)
         query: Mapping[str, str] | None = {**params, "per_page": str(PAGE_SIZE)}
         for _ in range(MAX_PAGES):
             response = self.send(call, query)
@@ -457,7 +463,7 @@ class GitHub:
             url = next_page(response.headers.get("link"), self.api_url)
             if url is None:
                 return
-            call, query = Call("GET", url), None  # the next link carries the query itself
+            call, query = GitHubRequest("GET", url), None  # the next link carries the query itself
         raise GitHubError(f"GET {path} has more than {MAX_PAGES} pages", method="GET")
 
 
@@ -486,7 +492,7 @@ def whoami(gh: GitHub, target: Target) -> str:
     if target.author is not None:
         return target.author
     try:
-        user = _json(gh.send(Call("GET", "/user")))
+        user = _json(gh.send(GitHubRequest("GET", "/user")))
     except GitHubError as exc:
         if exc.status != 403 or exc.rate_limited:
             raise

@@ -15,7 +15,7 @@ import pytest
 from keylint import github
 from keylint.errors import UsageError
 from keylint.findings import Finding, Layer, Severity
-from keylint.github import Call, GitHubError, Target
+from keylint.github import GitHubError, GitHubRequest, Target
 from keylint.reporters.markdown import MARKER
 from keylint.result import FileReport, KeyReport, Result
 
@@ -256,17 +256,32 @@ MINE = {"id": 42, "number": 9, "body": REPORT, "html_url": "u"}
 @pytest.mark.parametrize(
     ("existing", "clean", "keep", "calls"),
     [
-        (None, False, False, [Call("POST", "/repos/o/r/issues/7/comments", {"body": "new"})]),
+        (
+            None,
+            False,
+            False,
+            [GitHubRequest("POST", "/repos/o/r/issues/7/comments", {"body": "new"})],
+        ),
         (None, True, False, []),
         (None, True, True, []),
-        (MINE, False, False, [Call("PATCH", "/repos/o/r/issues/comments/42", {"body": "new"})]),
+        (
+            MINE,
+            False,
+            False,
+            [GitHubRequest("PATCH", "/repos/o/r/issues/comments/42", {"body": "new"})],
+        ),
         ({**MINE, "body": "new"}, False, False, []),
-        (MINE, True, False, [Call("DELETE", "/repos/o/r/issues/comments/42")]),
-        (MINE, True, True, [Call("PATCH", "/repos/o/r/issues/comments/42", {"body": "new"})]),
+        (MINE, True, False, [GitHubRequest("DELETE", "/repos/o/r/issues/comments/42")]),
+        (
+            MINE,
+            True,
+            True,
+            [GitHubRequest("PATCH", "/repos/o/r/issues/comments/42", {"body": "new"})],
+        ),
     ],
 )
 def test_plan_comment(
-    existing: dict[str, Any] | None, clean: bool, keep: bool, calls: list[Call]
+    existing: dict[str, Any] | None, clean: bool, keep: bool, calls: list[GitHubRequest]
 ) -> None:
     plan = github.plan_comment(PR, existing, "new", clean=clean, keep_clean=keep)
     assert plan.calls == calls
@@ -278,24 +293,32 @@ def test_plan_comment(
         (
             None,
             False,
-            [Call("POST", "/repos/o/r/issues", {"title": github.ISSUE_TITLE, "body": "new"})],
+            [
+                GitHubRequest(
+                    "POST", "/repos/o/r/issues", {"title": github.ISSUE_TITLE, "body": "new"}
+                )
+            ],
         ),
         (None, True, []),
-        (MINE, False, [Call("PATCH", "/repos/o/r/issues/9", {"body": "new"})]),
+        (MINE, False, [GitHubRequest("PATCH", "/repos/o/r/issues/9", {"body": "new"})]),
         ({**MINE, "body": "new"}, False, []),
         (
             MINE,
             True,
             [
-                Call("POST", "/repos/o/r/issues/9/comments", {"body": github.CLOSING_NOTE}),
-                Call(
+                GitHubRequest(
+                    "POST", "/repos/o/r/issues/9/comments", {"body": github.CLOSING_NOTE}
+                ),
+                GitHubRequest(
                     "PATCH", "/repos/o/r/issues/9", {"state": "closed", "state_reason": "completed"}
                 ),
             ],
         ),
     ],
 )
-def test_plan_issue(existing: dict[str, Any] | None, clean: bool, calls: list[Call]) -> None:
+def test_plan_issue(
+    existing: dict[str, Any] | None, clean: bool, calls: list[GitHubRequest]
+) -> None:
     assert github.plan_issue(REPO, existing, "new", clean=clean).calls == calls
 
 
