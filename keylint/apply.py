@@ -13,10 +13,9 @@ import functools
 import json
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal, cast
+from typing import cast
 
 from keylint.binance import protocol
 from keylint.binance.client import BinanceClient
@@ -31,44 +30,18 @@ from keylint.binance.errors import (
 from keylint.binance.signing import Credentials
 from keylint.binance.state import format_time
 from keylint.inert import json_text
+
+# The outcome types and words live in keylint.outcomes, which reporters import without the
+# network stack; `as` names them here too, for callers that import them from apply.
+from keylint.outcomes import OUTCOME_WORDS as OUTCOME_WORDS
+from keylint.outcomes import ChangeOutcome as ChangeOutcome
+from keylint.outcomes import Outcome as Outcome
 from keylint.plan import ROTATION_ACTIONS, Change, KeyPlan
 from keylint.rotation import Rotator
-
-Outcome = Literal["applied", "failed", "unknown", "refused", "not_attempted"]
-
-OUTCOME_WORDS: dict[str, str] = {
-    "applied": "applied",
-    "failed": "failed: Binance refused it, nothing changed",
-    "unknown": "outcome unknown: it may or may not have taken effect",
-    "refused": "not sent: it widens access (--allow-widen)",
-    "not_attempted": "not sent",
-}
-
-# A rotation is several calls (the store, the create, the verification): its words say what
-# its outcome means for the keys, not for one call.
-ROTATION_WORDS: dict[str, str] = {
-    **OUTCOME_WORDS,
-    "failed": "failed: nothing was created or deleted",
-    "unknown": "not finished: the next apply or rotate completes it",
-}
-
-
-def outcome_words(outcome: ChangeOutcome) -> str:
-    rotation = outcome.change.action in ROTATION_ACTIONS
-    return (ROTATION_WORDS if rotation else OUTCOME_WORDS)[outcome.outcome]
-
 
 # Why a change has the outcome it has when SIGINT or SIGTERM stopped the run (SPEC §6).
 IN_FLIGHT = "interrupted in flight: never re-sent"
 NOT_STARTED = "interrupted before it was sent"
-
-
-@dataclass(frozen=True)
-class ChangeOutcome:
-    key: KeyPlan
-    change: Change
-    outcome: Outcome
-    reason: str | None = None
 
 
 class AuditLog:

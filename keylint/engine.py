@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import bisect
 import dataclasses
 import functools
 import itertools
 import os
-import sys
-from array import array
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -18,7 +15,6 @@ from typing import Any, NamedTuple, Protocol
 
 from keylint.findings import Finding, Problem, Severity
 from keylint.livekey import LiveKey, live_key
-from keylint.packed import Buffer, Hashes, Strings
 from keylint.policy.load import Policies
 from keylint.policy.loader import PolicyFile, Refused, discover, load_policy_file
 from keylint.policy.model import KeyPolicy
@@ -235,32 +231,21 @@ def _static_rules() -> list[Rule]:
 class _Registry:
     """Names and what names each live key, seen so far across files, for KL003.
 
-    It is the one thing a run keeps for every key, so it lives in arrays (see keylint.packed):
-    about 75 bytes a key, where dicts of strings, tuples and positions took 450 (43 MiB at
-    100,000 keys; benchmarks/README.md).
+    It is the one thing a run keeps for every key: plain dicts keyed by the exact values.
+    Tables of hashes took a tenth of the memory, but two values with one hash were one value
+    to them, and a false KL003 leaves both entries unjudged. The dicts take about 300 bytes
+    a key, 550 with labels: 30 and 55 MiB at 100,000 keys, more keys than any fleet has.
     """
 
     def __init__(self) -> None:
-        self.files = Strings()
-        self.names = Strings()  # each name, and the line that first declared it
-        self.name_line = Buffer("I")
-        # Each API-key variable, and the name and line that first used it. Messages never
-        # quote the variable from here, so only its hash is kept where hashes have 64 bits.
-        self.envs = Hashes() if sys.hash_info.width >= 64 else Strings()
-        self.env_name = Buffer("I")
-        self.env_line = Buffer("I")
-        # Each sub-account + label (SPEC §1: the other way an entry names a live key), kept
-        # the same way as the variables.
-        # Messages point at the first claimant's entry line (`name_line`): no line kept here.
-        self.labels = Hashes() if sys.hash_info.width >= 64 else Strings()
-        self.label_name = Buffer("I")
-        # Keys come file by file, so names and variables are numbered file by file: for each
-        # run of keys from one file, the file and the first name and variable numbered in it.
-        self.run_file = array("I")
-        self.run_names = array("I")
-        self.run_envs = array("I")
-        self.run_labels = array("I")
-        self._file: str | None = None
+        # Each name, variable and label, and the entry that first used it. A name declared
+        # twice is one name to the other tables: its second entry clashes with nothing there.
+        self.names: dict[str, _Entry] = {}
+        self.envs: dict[str, _Entry] = {}  # api_key_env
+        # Sub-account + label (SPEC §1: the other way an entry names a live key). Binance
+        # compares e-mail addresses case-insensitively; labels are compared as typed.
+        self.labels: dict[tuple[str, str], _Entry] = {}
+        self._file = ""  # the file being read: one string for all its entries
         # (file, name) of each entry whose live key another entry claims too, and why: `check`
         # judges neither. Only clashes are kept, so this stays small.
         self.claims: dict[tuple[str, str], str] = {}
@@ -276,15 +261,10 @@ class _Registry:
     def duplicates(self, key: KeyIdentity) -> Iterable[Finding]:
         if key.file != self._file:
             self._file = key.file
-            self.run_file.append(self.files.add(key.file)[0])
-            self.run_names.append(self.names.count)
-            self.run_envs.append(self.envs.count)
-            self.run_labels.append(self.labels.count)
-        name, new = self.names.add(key.name)
-        if new:
-            self.name_line.append(key.pos.line)
-        else:
-            first_at = f"{self._file_of(name, self.run_names)}:{self.name_line[name]}"
+        entry = _Entry(key.name, self._file, key.pos.line, key.env_pos.line)
+        first = self.names.setdefault(key.name, entry)
+        if first is not entry:
+            first_at = f"{first.file}:{first.line}"
             yield stamp(
                 "KL003",
                 Problem(
@@ -298,24 +278,19 @@ class _Registry:
                 key=key.name,
             )
         if key.api_key_env:
-            env, new = self.envs.add(key.api_key_env)
-            if new:
-                self.env_name.append(name)
-                self.env_line.append(key.env_pos.line)
-            elif self.env_name[env] != name:
-                seen_name = self.names[self.env_name[env]]
-                seen_file = self._file_of(env, self.run_envs)
-                seen_at = f"{seen_file}:{self.env_line[env]}"
+            seen = self.envs.setdefault(key.api_key_env, entry)
+            if seen.name != key.name:
+                seen_at = f"{seen.file}:{seen.env_line}"
                 here = f"{key.file}:{key.env_pos.line}"
                 self._claim(
-                    key, here, seen_name, seen_file, seen_at, f"api_key_env {key.api_key_env}"
+                    key, here, seen.name, seen.file, seen_at, f"api_key_env {key.api_key_env}"
                 )
                 yield stamp(
                     "KL003",
                     Problem(
                         key.env_pos.line,
                         key.env_pos.column,
-                        f"api_key_env {key.api_key_env} is also the API key of {seen_name!r} "
+                        f"api_key_env {key.api_key_env} is also the API key of {seen.name!r} "
                         f"({seen_at}): two policies for one credential",
                         "Give each key its own environment variable, or merge the two "
                         f"declarations ({seen_at}).",
@@ -325,29 +300,24 @@ class _Registry:
                     key=key.name,
                 )
         if key.sub_account and key.api_name:
-            # Binance treats e-mail addresses case-insensitively; labels are compared as typed.
-            label, new = self.labels.add(f"{key.sub_account.lower()}\0{key.api_name}")
-            pos = key.label_pos or key.pos
-            if new:
-                self.label_name.append(name)
-            elif self.label_name[label] != name:
-                seen = self.label_name[label]
-                seen_name = self.names[seen]
-                seen_file = self._file_of(label, self.run_labels)
-                seen_at = f"{seen_file}:{self.name_line[seen]}"
+            email = key.sub_account.lower()
+            seen = self.labels.setdefault((email, key.api_name), entry)
+            if seen.name != key.name:
+                pos = key.label_pos or key.pos
+                seen_at = f"{seen.file}:{seen.line}"
                 what = f"sub_account {key.sub_account} and api_name {key.api_name!r}"
-                self._claim(key, f"{key.file}:{key.pos.line}", seen_name, seen_file, seen_at, what)
+                self._claim(key, f"{key.file}:{key.pos.line}", seen.name, seen.file, seen_at, what)
                 yield stamp(
                     "KL003",
                     Problem(
                         pos.line,
                         pos.column,
-                        f"{what} also name the live key of {seen_name!r} ({seen_at}): two "
+                        f"{what} also name the live key of {seen.name!r} ({seen_at}): two "
                         "entries claim one live key, so keylint judges and changes neither",
                         "Keep one entry per live key: merge the two, or delete the out-of-date "
                         f"one ({seen_at}). For a rotation, give the new key its own label "
                         "(api_name) on Binance and in its entry.",
-                        subject=f"api_name:{key.sub_account.lower()}/{key.api_name}",
+                        subject=f"api_name:{email}/{key.api_name}",
                     ),
                     file=key.file,
                     key=key.name,
@@ -368,9 +338,15 @@ class _Registry:
             "neither judges nor changes a key that two entries claim",
         )
 
-    def _file_of(self, number: int, firsts: array[int]) -> str:
-        """The file of a name or variable, from the first numbers of each run of keys."""
-        return self.files[self.run_file[bisect.bisect_right(firsts, number) - 1]]
+
+class _Entry(NamedTuple):
+    """Where KL003's registry first met a name, variable or label: the entry, its file, the
+    line of its name and of its api_key_env."""
+
+    name: str
+    file: str
+    line: int
+    env_line: int
 
 
 def _report_file(

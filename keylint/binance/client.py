@@ -51,14 +51,14 @@ logging.getLogger("httpx").addFilter(_RedactApiKeys())
 # Documented limits (binance-api.md): per /sapi endpoint 12000 IP / 180000 UID weight a minute.
 DEFAULT_LIMITS = {"ip": 12000, "uid": 180000}
 DEFAULT_WINDOW = 60.0
-# Measured (tests/integration/test_benchmark.py, 300 keys, 50 ms latency, 2 cores):
-# 4 → 41 keys/s, 8 → 82, 16 → 160, 32 → 240, 64 → 118 with twice the CPU. 16 doubles 8's
-# throughput at no CPU cost and stays clear of the async pool's collapse past ~32 waiters;
-# Binance's 12000 IP weight/min (200 calls/s) per endpoint caps more anyway.
+# Measured with one httpx pool (tests/integration/test_benchmark.py, 300 keys, 50 ms latency,
+# 2 cores): 4 → 41 keys/s, 8 → 82, 16 → 160, 32 → 240, 64 → 118 with twice the CPU. That
+# pool collapsed past ~32 waiters, so the default was 16 while there was one pool.
 # The collapse was httpcore's pool rescanning all its connections per request event; with
 # pools of POOL_SHARD_SIZE (benchmarks/live.py, 1,000 keys at 50 ms, emulator in its own
-# process): 16 → 275 keys/s, 32 → 475, 64 → 444 (one pool: 274, 196, 119).
-# 32 in flight reach 450 keys/s at 50 ms a request where 16 cannot pass 320 (benchmarks/live.py).
+# process): 16 → 275 keys/s, 32 → 475, 64 → 444 (one pool: 274, 196, 119). Hence 32: 450
+# keys/s at 50 ms a request, where 16 cannot pass 320. Whatever the concurrency, the Pacer
+# keeps each weight bucket under Binance's limits (DEFAULT_LIMITS).
 DEFAULT_CONCURRENCY = 32
 DEFAULT_ATTEMPTS = 3
 # The ledger outlives Binance's window by this much, for the time between our send and

@@ -15,6 +15,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from keylint.catalog import CATALOG, Kind, stamp
 from keylint.errors import UsageError
 from keylint.findings import Finding, Problem
 from keylint.policy import permissions as perms
@@ -33,7 +34,6 @@ from keylint.policy.model import (
 from keylint.policy.schema import dotted, schema_problems
 from keylint.policy.yamlload import MAX_FILE_BYTES, Document, Pos, YamlError, decode, parse
 from keylint.policy.yamlload import Path as DataPath
-from keylint.rules import Kind, stamp
 from keylint.secrets import find_secrets, looks_like_secret
 
 # Matched case-insensitively: `.YAML` and `.Yml` are policy files too.
@@ -720,14 +720,11 @@ class _PolicyReader:
     def read_waivers(
         self, entries: list[dict[str, Any]], path: DataPath, index: int
     ) -> tuple[Waiver, ...]:
-        from keylint.rules import RULES, _load_all
-
-        _load_all()
         waivers: list[Waiver] = []
         for i, entry in enumerate(entries):
             at = (*path, i)
             rule_id = entry["rule"]
-            target = RULES.get(rule_id)
+            target = CATALOG.get(rule_id)
             if target is None:
                 self.key_problem(
                     index,

@@ -13,6 +13,7 @@ from typing import Any
 
 import jsonschema
 
+from keylint.catalog import did_you_mean, suggestions
 from keylint.policy.codepoints import non_ascii_note
 from keylint.policy.durations import DurationError, parse_duration
 from keylint.policy.yamlload import Path as DataPath
@@ -178,8 +179,6 @@ def _describe(error: jsonschema.ValidationError) -> Iterator[SchemaProblem]:
     if error.validator == "pattern" and path[-3:-2] == ("waivers",) and path[-1] == "rule":
         # `kl205` or a rule's name: a did-you-mean, not a guess: the format is `rule: KL205`,
         # which other tools (and a grep for the id) read too.
-        from keylint.rules import did_you_mean, suggestions
-
         found = suggestions(str(instance))
         yield SchemaProblem(
             path,

@@ -13,6 +13,7 @@ from json import dumps
 from types import TracebackType
 from typing import Any, TextIO
 
+from keylint.catalog import CATALOG, Kind
 from keylint.findings import Finding
 from keylint.inert import inert, json_text
 from keylint.result import Result
@@ -68,9 +69,7 @@ def verdict(result: Result) -> str:
 
 def diff_lines(finding: Finding) -> list[str]:
     """`- declared` / `+ live` for a live finding (SPEC §4); nothing for other findings."""
-    from keylint.rules import Kind, get
-
-    if get(finding.rule).kind is not Kind.LIVE or finding.expected is None:
+    if CATALOG[finding.rule].kind is not Kind.LIVE or finding.expected is None:
         return []
     return [f"- declared: {_show(finding.expected)}", f"+ live:     {_show(finding.actual)}"]
 

@@ -6,8 +6,8 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from keylint.apply import OUTCOME_WORDS, ChangeOutcome, outcome_words
 from keylint.inert import guard_lines, inert, json_text
+from keylint.outcomes import OUTCOME_WORDS, ChangeOutcome, outcome_words
 from keylint.plan import Change, KeyPlan, Plan
 from keylint.reporters import wrap
 

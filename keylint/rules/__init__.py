@@ -1,33 +1,26 @@
 """The rule registry: every rule of SPEC §4, each a small unit with an id, a name and docs.
 
 A rule's docstring is its documentation (`keylint rules KL204`, SARIF help, Markdown), with
-the fixed headings What it checks / Why it matters / Example / Fix.
+the fixed headings What it checks / Why it matters / Example / Fix. Its layer, severity and
+kind come from keylint.catalog, which the policy loader reads without importing the rules.
 """
 
 from __future__ import annotations
 
-import difflib
-import enum
 import inspect
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from keylint.catalog import CATALOG, Kind, did_you_mean, stamp
 from keylint.errors import UsageError
-from keylint.findings import Finding, Layer, Problem, Severity
+from keylint.findings import Layer, Problem, Severity
 from keylint.livekey import LiveKey
 from keylint.policy.model import KeyPolicy
 from keylint.policy.yamlload import Pos
-from keylint.secrets import redact, redact_value
 
-
-class Kind(enum.Enum):
-    """When a rule can run: on the file alone, on a key's policy alone, or against live state."""
-
-    FILE = "file"  # produced while loading policy files (KL001-KL006)
-    STATIC = "static"  # a key's declaration alone; runs in `validate`
-    LIVE = "live"  # a key's declaration against its live state; runs in `check`
+__all__ = ["RULES", "Check", "Context", "Kind", "Rule", "all_rules", "get", "rule", "stamp"]
 
 
 @dataclass(frozen=True)
@@ -104,27 +97,27 @@ RULES: dict[str, Rule] = {}
 
 
 def rule(
-    rule_id: str,
-    name: str,
-    layer: Layer,
-    severity: Severity,
-    *,
-    kind: Kind,
-    per_key: bool = True,
-    implemented: bool = True,
+    rule_id: str, name: str, *, per_key: bool = True, implemented: bool = True
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Register the decorated function as a rule; its docstring becomes the rule's docs.
+    """Register the decorated function as the rule the catalog lists under `rule_id` and
+    `name`; its docstring becomes the rule's docs.
 
-    A per-key rule's function is its check; other rules (file problems, KL307 across a
-    sub-account) are reported by the loader or engine, and the function only documents them.
+    A per-key rule's function is its check. The others are reported elsewhere, and their
+    function only documents them: KL001, KL002 and KL004 by the policy loader; KL003, KL005,
+    KL006 and the sub-account rules (KL307, KL309, KL310) by the engine.
     """
 
     def register(func: Callable[..., Any]) -> Callable[..., Any]:
         if rule_id in RULES:
             raise RuntimeError(f"rule id {rule_id} registered twice")
-        check = func if kind is not Kind.FILE and per_key and implemented else None
+        entry = CATALOG.get(rule_id)
+        if entry is None or entry.name != name:
+            raise RuntimeError(f"rule {rule_id} {name} is not in keylint.catalog")
+        check = func if entry.kind is not Kind.FILE and per_key and implemented else None
         doc = inspect.cleandoc(func.__doc__ or "")
-        RULES[rule_id] = Rule(rule_id, name, layer, severity, kind, check, doc, implemented)
+        RULES[rule_id] = Rule(
+            rule_id, name, entry.layer, entry.severity, entry.kind, check, doc, implemented
+        )
         return func
 
     return register
@@ -140,71 +133,9 @@ def get(rule_id: str) -> Rule:
     raise UsageError(f"no rule {rule_id!r};{did_you_mean(wanted)} `keylint rules` lists them all")
 
 
-# Letters typed for the digits they look like: KL2O5, KL2l5.
-_DIGIT_LOOKALIKES = str.maketrans("OoIiLl", "001111")
-_SUGGESTED = 8  # a prefix as short as `KL` would list every rule
-
-
-def suggestions(text: str) -> list[Rule]:
-    """The rules a mistyped id or name may mean: KL205 for `kl205`, `KL2O5` or
-    `trading-without-ip-binding`; the KL20x rules for the prefix `KL20`; near misses."""
-    _load_all()
-    wanted = text.strip()
-    by_id = {rule.id: rule for rule in all_rules()}
-    by_name = {rule.name: rule for rule in by_id.values()}
-    digits = wanted[2:].translate(_DIGIT_LOOKALIKES) if wanted[:2].upper() == "KL" else None
-    if digits is not None and digits.isdigit():
-        normal = "KL" + digits
-        if normal in by_id:
-            return [by_id[normal]]
-        prefixed = [rule for rule_id, rule in by_id.items() if rule_id.startswith(normal)]
-        if prefixed:
-            return prefixed
-        return [by_id[i] for i in difflib.get_close_matches(normal, by_id, n=3, cutoff=0.8)]
-    if wanted.lower() in by_name:
-        return [by_name[wanted.lower()]]
-    close = difflib.get_close_matches(wanted.lower(), by_name, n=3, cutoff=0.6)
-    return [by_name[name] for name in close]
-
-
-def did_you_mean(text: str) -> str:
-    """` did you mean KL205 (trading-without-ip-binding)?` for a mistyped rule, else ""."""
-    found = suggestions(text)
-    if not found:
-        return ""
-    listed = ", ".join(f"{rule.id} ({rule.name})" for rule in found[:_SUGGESTED])
-    if len(found) > _SUGGESTED:
-        listed += f" and {len(found) - _SUGGESTED} more"
-    return f" did you mean {'one of ' if len(found) > 1 else ''}{listed}?"
-
-
 def all_rules() -> list[Rule]:
     _load_all()
     return [RULES[rule_id] for rule_id in sorted(RULES)]
-
-
-def stamp(rule_id: str, problem: Problem, *, file: str, key: str | None) -> Finding:
-    """Turn what a rule (or the loader) yields into a finding carrying the rule's identity."""
-    if rule_id not in RULES:
-        _load_all()
-    found = RULES[rule_id]
-    # Every finding's text passes through the one redaction path: a secret pasted where a
-    # field name, a tag or a key name belongs is never repeated, in any format.
-    return Finding(
-        line=problem.line,
-        column=problem.column,
-        rule=found.id,
-        name=found.name,
-        layer=found.layer,
-        severity=problem.severity or found.severity,
-        file=redact(file),
-        key=redact(key) if key is not None else None,
-        message=redact(problem.message),
-        remediation=redact(problem.remediation),
-        subject=redact(problem.subject),
-        expected=redact_value(problem.expected),
-        actual=redact_value(problem.actual),
-    )
 
 
 def _load_all() -> None:

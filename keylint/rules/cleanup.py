@@ -6,10 +6,10 @@ from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from keylint.findings import Layer, Problem, Severity
+from keylint.findings import Problem, Severity
 from keylint.policy.durations import format_duration
 from keylint.policy.model import KeyPolicy, in_label_family
-from keylint.rules import Context, Kind, in_binance, rule
+from keylint.rules import Context, in_binance, rule
 from keylint.secrets import bare_prefix
 
 
@@ -29,7 +29,7 @@ def _day(moment: datetime | None) -> str:
     return moment.date().isoformat() if moment else "unknown"
 
 
-@rule("KL301", "key-too-old", Layer.CLEANUP, Severity.ERROR, kind=Kind.LIVE)
+@rule("KL301", "key-too-old")
 def key_too_old(ctx: Context) -> Iterator[Problem]:
     """The key is older than its `max_age`.
 
@@ -69,7 +69,7 @@ def key_too_old(ctx: Context) -> Iterator[Problem]:
     )
 
 
-@rule("KL302", "key-rotation-due", Layer.CLEANUP, Severity.WARNING, kind=Kind.LIVE)
+@rule("KL302", "key-rotation-due")
 def key_rotation_due(ctx: Context) -> Iterator[Problem]:
     """The key reaches its `max_age` within `rotate_warning`.
 
@@ -110,7 +110,7 @@ def key_rotation_due(ctx: Context) -> Iterator[Problem]:
     )
 
 
-@rule("KL303", "trading-authority-expiring", Layer.CLEANUP, Severity.WARNING, kind=Kind.LIVE)
+@rule("KL303", "trading-authority-expiring")
 def trading_authority_expiring(ctx: Context) -> Iterator[Problem]:
     """Binance will lapse the key's trading permission within `rotate_warning`.
 
@@ -149,7 +149,7 @@ def trading_authority_expiring(ctx: Context) -> Iterator[Problem]:
     )
 
 
-@rule("KL304", "key-not-found", Layer.CLEANUP, Severity.ERROR, kind=Kind.LIVE)
+@rule("KL304", "key-not-found")
 def key_not_found(ctx: Context) -> Iterator[Problem]:
     """An active key is unknown to Binance.
 
@@ -187,7 +187,7 @@ def key_not_found(ctx: Context) -> Iterator[Problem]:
     )
 
 
-@rule("KL305", "retired-key-alive", Layer.CLEANUP, Severity.ERROR, kind=Kind.LIVE)
+@rule("KL305", "retired-key-alive")
 def retired_key_alive(ctx: Context) -> Iterator[Problem]:
     """A key the policy marks retired still answers.
 
@@ -230,7 +230,7 @@ def retired_key_alive(ctx: Context) -> Iterator[Problem]:
     )
 
 
-@rule("KL306", "max-age-missing", Layer.CLEANUP, Severity.WARNING, kind=Kind.STATIC)
+@rule("KL306", "max-age-missing")
 def max_age_missing(ctx: Context) -> Iterator[Problem]:
     """An active key has no `max_age`.
 
@@ -260,7 +260,7 @@ def max_age_missing(ctx: Context) -> Iterator[Problem]:
         )
 
 
-@rule("KL307", "undeclared-key", Layer.CLEANUP, Severity.ERROR, kind=Kind.LIVE, per_key=False)
+@rule("KL307", "undeclared-key", per_key=False)
 def undeclared_key() -> None:
     """A sub-account named in the policies holds a key no policy declares.
 
@@ -312,7 +312,7 @@ def undeclared_keys(
         )
 
 
-@rule("KL309", "duplicate-live-key", Layer.CLEANUP, Severity.ERROR, kind=Kind.LIVE, per_key=False)
+@rule("KL309", "duplicate-live-key", per_key=False)
 def duplicate_live_key() -> None:
     """A sub-account holds more than one key under a label a policy declares.
 
@@ -383,7 +383,7 @@ def duplicate_live_keys(
         )
 
 
-@rule("KL310", "previous-key-alive", Layer.CLEANUP, Severity.WARNING, kind=Kind.LIVE, per_key=False)
+@rule("KL310", "previous-key-alive", per_key=False)
 def previous_key_alive() -> None:
     """The key a rotation replaced still exists: a warning within its grace, an error after.
 
@@ -476,7 +476,7 @@ def _moment(text: Any) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-@rule("KL308", "hmac-key", Layer.CLEANUP, Severity.INFO, kind=Kind.STATIC)
+@rule("KL308", "hmac-key")
 def hmac_key(ctx: Context) -> Iterator[Problem]:
     """The key signs with an HMAC secret, which Binance deprecates for Ed25519.
 

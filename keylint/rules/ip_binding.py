@@ -5,10 +5,10 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterator
 
-from keylint.findings import Layer, Problem, Severity
+from keylint.findings import Problem, Severity
 from keylint.policy.ips import Network, covers, is_single_address, unusable_reason
 from keylint.policy.permissions import TRADING
-from keylint.rules import Context, Kind, in_binance, listed_while_unbound, rule
+from keylint.rules import Context, in_binance, listed_while_unbound, rule
 
 MAX_TRUSTED_IPS = 30
 # KL207: one range wider than these is worth a look; ranges that together cover more than
@@ -30,7 +30,7 @@ def _sub_account_call(ctx: Context, method: str, path: str, **params: str) -> st
     return f" With the master's credentials: {method} {path}?{args} (signed)."
 
 
-@rule("KL201", "ip-restriction-off", Layer.IP_BINDING, Severity.ERROR, kind=Kind.LIVE)
+@rule("KL201", "ip-restriction-off")
 def ip_restriction_off(ctx: Context) -> Iterator[Problem]:
     """Binance reports the key usable from any IP while the policy expects it bound.
 
@@ -72,7 +72,7 @@ def ip_restriction_off(ctx: Context) -> Iterator[Problem]:
     )
 
 
-@rule("KL202", "ip-not-declared", Layer.IP_BINDING, Severity.ERROR, kind=Kind.LIVE)
+@rule("KL202", "ip-not-declared")
 def ip_not_declared(ctx: Context) -> Iterator[Problem]:
     """Binance trusts an IP that lies outside every declared address and range.
 
@@ -117,7 +117,7 @@ def ip_not_declared(ctx: Context) -> Iterator[Problem]:
         )
 
 
-@rule("KL203", "ip-missing", Layer.IP_BINDING, Severity.WARNING, kind=Kind.LIVE)
+@rule("KL203", "ip-missing")
 def ip_missing(ctx: Context) -> Iterator[Problem]:
     """A declared single address is not on the key's live whitelist.
 
@@ -162,7 +162,7 @@ def ip_missing(ctx: Context) -> Iterator[Problem]:
         )
 
 
-@rule("KL204", "ip-unusable", Layer.IP_BINDING, Severity.ERROR, kind=Kind.STATIC)
+@rule("KL204", "ip-unusable")
 def ip_unusable(ctx: Context) -> Iterator[Problem]:
     """A declared IP or range is one Binance can never see a request from.
 
@@ -200,7 +200,7 @@ def ip_unusable(ctx: Context) -> Iterator[Problem]:
             )
 
 
-@rule("KL205", "trading-without-ip-binding", Layer.IP_BINDING, Severity.WARNING, kind=Kind.STATIC)
+@rule("KL205", "trading-without-ip-binding")
 def trading_without_ip_binding(ctx: Context) -> Iterator[Problem]:
     """A key that can trade is not bound to trusted IPs.
 
@@ -237,7 +237,7 @@ def trading_without_ip_binding(ctx: Context) -> Iterator[Problem]:
         )
 
 
-@rule("KL206", "too-many-ips", Layer.IP_BINDING, Severity.WARNING, kind=Kind.STATIC)
+@rule("KL206", "too-many-ips")
 def too_many_ips(ctx: Context) -> Iterator[Problem]:
     """More single addresses are declared than the 30 Binance allows a key.
 
@@ -272,7 +272,7 @@ def too_many_ips(ctx: Context) -> Iterator[Problem]:
         )
 
 
-@rule("KL207", "ip-range-too-broad", Layer.IP_BINDING, Severity.WARNING, kind=Kind.STATIC)
+@rule("KL207", "ip-range-too-broad")
 def ip_range_too_broad(ctx: Context) -> Iterator[Problem]:
     """A declared range is so wide that binding the key to it binds little or nothing.
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from keylint.findings import Layer, Problem, Severity
+from keylint.findings import Problem
 from keylint.policy.permissions import BINANCE_FIELD, MONEY_MOVING, UI_LABEL
-from keylint.rules import Context, Kind, in_binance, listed_while_unbound, rule
+from keylint.rules import Context, in_binance, listed_while_unbound, rule
 
 
-@rule("KL101", "permission-not-declared", Layer.PERMISSION_SCOPE, Severity.ERROR, kind=Kind.LIVE)
+@rule("KL101", "permission-not-declared")
 def permission_not_declared(ctx: Context) -> Iterator[Problem]:
     """Binance has a permission enabled that the policy does not list.
 
@@ -65,7 +65,7 @@ def permission_not_declared(ctx: Context) -> Iterator[Problem]:
         )
 
 
-@rule("KL102", "permission-missing", Layer.PERMISSION_SCOPE, Severity.WARNING, kind=Kind.LIVE)
+@rule("KL102", "permission-missing")
 def permission_missing(ctx: Context) -> Iterator[Problem]:
     """The policy lists a permission that Binance has disabled.
 
@@ -104,13 +104,7 @@ def permission_missing(ctx: Context) -> Iterator[Problem]:
             )
 
 
-@rule(
-    "KL103",
-    "withdrawals-without-ip-binding",
-    Layer.PERMISSION_SCOPE,
-    Severity.ERROR,
-    kind=Kind.STATIC,
-)
+@rule("KL103", "withdrawals-without-ip-binding")
 def withdrawals_without_ip_binding(ctx: Context) -> Iterator[Problem]:
     """A key that can move money out is not bound to trusted IPs.
 

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from keylint.findings import Layer, Severity
-from keylint.rules import Kind, rule
+from keylint.rules import rule
 
 
-@rule("KL001", "yaml-invalid", Layer.POLICY, Severity.ERROR, kind=Kind.FILE)
+@rule("KL001", "yaml-invalid")
 def yaml_invalid() -> None:
     """The file cannot be read as YAML.
 
@@ -29,7 +28,7 @@ def yaml_invalid() -> None:
     """
 
 
-@rule("KL002", "schema-violation", Layer.POLICY, Severity.ERROR, kind=Kind.FILE)
+@rule("KL002", "schema-violation")
 def schema_violation() -> None:
     """The file breaks the policy format.
 
@@ -57,7 +56,7 @@ def schema_violation() -> None:
     """
 
 
-@rule("KL003", "duplicate-key", Layer.POLICY, Severity.ERROR, kind=Kind.FILE)
+@rule("KL003", "duplicate-key")
 def duplicate_key() -> None:
     """A key name is declared twice, or two entries can name the same live key.
 
@@ -89,7 +88,7 @@ def duplicate_key() -> None:
     """
 
 
-@rule("KL004", "secret-in-policy", Layer.POLICY, Severity.ERROR, kind=Kind.FILE)
+@rule("KL004", "secret-in-policy")
 def secret_in_policy() -> None:
     """A value in the file looks like secret material.
 
@@ -112,7 +111,7 @@ def secret_in_policy() -> None:
     """
 
 
-@rule("KL005", "waiver-expired", Layer.POLICY, Severity.WARNING, kind=Kind.FILE)
+@rule("KL005", "waiver-expired")
 def waiver_expired() -> None:
     """A waiver's `expires` date has passed.
 
@@ -136,7 +135,7 @@ def waiver_expired() -> None:
     """
 
 
-@rule("KL006", "waiver-unused", Layer.POLICY, Severity.INFO, kind=Kind.FILE)
+@rule("KL006", "waiver-unused")
 def waiver_unused() -> None:
     """A waiver matched no finding although its rule ran.
 
