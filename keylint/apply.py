@@ -28,7 +28,6 @@ from keylint.binance.errors import (
     TransportFailure,
 )
 from keylint.binance.signing import Credentials
-from keylint.binance.state import format_time
 from keylint.inert import json_text
 
 # The outcome types and words live in keylint.outcomes, which reporters import without the
@@ -38,6 +37,7 @@ from keylint.outcomes import ChangeOutcome as ChangeOutcome
 from keylint.outcomes import Outcome as Outcome
 from keylint.plan import ROTATION_ACTIONS, Change, KeyPlan
 from keylint.rotation import Rotator
+from keylint.times import format_time
 
 # Why a change has the outcome it has when SIGINT or SIGTERM stopped the run (SPEC §6).
 IN_FLIGHT = "interrupted in flight: never re-sent"

@@ -27,7 +27,7 @@ from typing import Any, Literal
 
 from keylint import __version__
 from keylint.binance import protocol
-from keylint.binance.state import format_time
+from keylint.catalog import CATALOG, Kind
 from keylint.findings import Finding, Severity
 from keylint.inert import inert
 from keylint.livekey import LiveKey, live_key
@@ -37,6 +37,7 @@ from keylint.policy.model import KeyPolicy, MasterPolicy
 from keylint.policy.permissions import LISTING_FIELD
 from keylint.result import KeyReport, Result
 from keylint.secrets import redact
+from keylint.times import format_time
 
 PLAN_VERSION = 1
 PLAN_KIND = "keylint-plan"
@@ -282,9 +283,7 @@ def make_plan(
 
 
 def _is_drift(finding: Finding) -> bool:
-    from keylint.rules import Kind, get
-
-    return not finding.waived and get(finding.rule).kind is Kind.LIVE
+    return not finding.waived and CATALOG[finding.rule].kind is Kind.LIVE
 
 
 def _plan_key(

@@ -82,7 +82,7 @@ def plan_now(
 def read_plan(path: Path) -> dict[str, Any]:
     """A plan saved by `keylint plan --output`, checked against schemas/plan.schema.json. It is
     only ever compared with a fresh plan: nothing in it is sent."""
-    from keylint.binance.state import schema_problems
+    from keylint.schema_check import schema_problems
 
     try:
         data = json.loads(path.read_bytes().decode("utf-8"))

@@ -27,11 +27,12 @@ from keylint.binance.client import (
 )
 from keylint.binance.errors import BinanceError, KeyFormatInvalid, KeyRejected
 from keylint.binance.signing import DEFAULT_RECV_WINDOW, CredentialError, Credentials, load_signer
-from keylint.binance.state import LiveState, format_time, redact
+from keylint.binance.state import LiveState, redact
 from keylint.inert import is_hidden
 from keylint.livekey import live_key
 from keylint.policy.model import PENDING_SUFFIX
 from keylint.secrets import key_prefix
+from keylint.times import format_time
 
 if TYPE_CHECKING:
     from keylint.store import SecretStore

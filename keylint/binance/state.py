@@ -9,17 +9,18 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from functools import cache
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from keylint.errors import KeylintError
+from keylint.schema_check import schema_problems
 from keylint.secrets import key_prefix
+from keylint.times import format_time, parse_time
 
 STATE_VERSION = 1
+STATE_SCHEMA = "state.schema.json"
 _API_KEY_FIELDS = frozenset({"apikey", "apiKey", "subAccountApiKey"})
 
 
@@ -61,16 +62,6 @@ class LiveState:
         )
 
 
-def format_time(moment: datetime) -> str:
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
-def parse_time(text: str) -> datetime:
-    return datetime.fromisoformat(text).astimezone(UTC)
-
-
 def redact(value: Any) -> Any:
     """A copy of `value` with every API key field cut to its 8-character prefix."""
     if isinstance(value, dict):
@@ -108,7 +99,7 @@ def write_state(path: str | os.PathLike[str], state: LiveState) -> None:
 
     target = Path(path)
     document = state.to_json()
-    problems = list(schema_problems(document))
+    problems = list(schema_problems(document, STATE_SCHEMA))
     if problems:
         # Only a bug can get here: refuse to write a file `--state` would reject.
         raise StateFileError(f"{target}: refusing to write an invalid state: {problems[0]}")
@@ -139,74 +130,9 @@ def read_state(path: str | os.PathLike[str]) -> LiveState:
             f"{source}: written by a newer keylint (state format {version}; this keylint reads "
             f"{STATE_VERSION}): upgrade keylint"
         )
-    for problem in schema_problems(data):
+    for problem in schema_problems(data, STATE_SCHEMA):
         raise StateFileError(f"{source}: {problem}")
     try:
         return LiveState.from_json(data)
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise StateFileError(f"{source}: $.fetched_at: not a valid time ({exc})") from None
-
-
-def schema_path(name: str = "state.schema.json") -> Path:
-    """A schema of schemas/: inside the package when installed, at the repo top in a checkout."""
-    package = Path(__file__).resolve().parent.parent
-    for candidate in (package / "schemas", package.parent / "schemas"):
-        path = candidate / name
-        if path.is_file():
-            return path
-    raise StateFileError(f"{name} not found: keylint is installed incompletely")
-
-
-@cache
-def _validator(name: str) -> Any:
-    from jsonschema import Draft202012Validator
-
-    schema = json.loads(schema_path(name).read_text(encoding="utf-8"))
-    return Draft202012Validator(schema)
-
-
-def schema_problems(data: Any, schema: str = "state.schema.json") -> Iterator[str]:
-    """Schema violations of a document keylint reads back (a state file, a saved plan), each
-    as `$.path: what is wrong`, never quoting a long value."""
-    try:
-        errors = sorted(_validator(schema).iter_errors(data), key=lambda e: list(e.absolute_path))
-    except RecursionError:
-        yield "$: nested too deeply"
-        return
-    for error in errors:
-        yield f"{_json_path(error.absolute_path)}: {_describe(error)}"
-
-
-def _json_path(parts: Any) -> str:
-    path = "$"
-    for part in parts:
-        if isinstance(part, int):
-            path += f"[{part}]"
-        elif str(part).isidentifier():
-            path += f".{part}"
-        else:
-            path += f"[{json.dumps(str(part), ensure_ascii=False)}]"
-    return path
-
-
-def _describe(error: Any) -> str:
-    # jsonschema's own messages quote the offending value, which could be a full API key
-    # someone pasted in: describe the rule broken instead, with short values only.
-    if error.validator == "pattern" and error.schema.get("description", "").startswith("At most"):
-        return "must be an API key prefix (at most 8 characters, then '…'), never a full key"
-    if error.validator in ("oneOf", "anyOf", "if", "then", "allOf"):
-        best = _deepest(error)
-        if best is not error:
-            where = _json_path(best.relative_path) if best.relative_path else ""
-            return f"{where} {_describe(best)}".strip()
-    instance = error.instance
-    if isinstance(instance, str) and len(instance) > 24:
-        return f"{error.validator} {json.dumps(error.validator_value)[:80]} not satisfied"
-    return str(error.message)[:200]
-
-
-def _deepest(error: Any) -> Any:
-    context = list(error.context or [])
-    if not context:
-        return error
-    return max(context, key=lambda e: len(list(e.absolute_path)))

@@ -14,18 +14,19 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, cast, get_args
 
 from keylint.commands.common import ask, say, use_color
 from keylint.errors import UsageError
 from keylint.options import RotateOptions, clock
+from keylint.outcomes import Outcome
 from keylint.plan import Change, KeyPlan, Plan, retire_change, rotate_change
 from keylint.policy.durations import DurationError, parse_duration
 from keylint.policy.model import KeyPolicy
 from keylint.result import EXIT_FINDINGS, EXIT_USAGE
 
 if TYPE_CHECKING:  # the HTTP stack loads only when a rotation runs
-    from keylint.apply import ChangeOutcome, Outcome
+    from keylint.apply import ChangeOutcome
     from keylint.rotation import Rotator
 
 ZERO = timedelta(0)
@@ -184,7 +185,8 @@ def rotate_keys(
         act = rotator.rotate if change.action == "rotate" else rotator.retire
         outcome, reason = await act(key.name)
         in_flight.clear()
-        return cast("Outcome", outcome if outcome in OUTCOMES else "unknown"), reason
+        known = outcome in get_args(Outcome)
+        return cast("Outcome", outcome if known else "unknown"), reason
 
     async def rotate_all(audit: AuditLog | None) -> None:
         async with contextlib.AsyncExitStack() as stack:
@@ -234,6 +236,3 @@ def rotate_keys(
     settled = all(o.outcome == "applied" for o in done.outcomes)
     done.exit_code = 0 if settled and done.log_error is None else EXIT_FINDINGS
     return done
-
-
-OUTCOMES = ("applied", "failed", "unknown", "refused", "not_attempted")

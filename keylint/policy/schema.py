@@ -8,7 +8,6 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import jsonschema
@@ -17,15 +16,8 @@ from keylint.catalog import did_you_mean, suggestions
 from keylint.policy.codepoints import non_ascii_note
 from keylint.policy.durations import DurationError, parse_duration
 from keylint.policy.yamlload import Path as DataPath
+from keylint.schema_check import schema_dir
 from keylint.secrets import looks_like_secret
-
-
-def schema_dir() -> Path:
-    """Where the JSON Schemas are: inside an installed wheel, or at the top of a checkout."""
-    packaged = Path(__file__).resolve().parent.parent / "schemas"
-    if packaged.is_dir():
-        return packaged
-    return Path(__file__).resolve().parents[2] / "schemas"
 
 
 @functools.cache
