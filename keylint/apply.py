@@ -144,12 +144,8 @@ async def execute(
                 "not_attempted",
                 f"the master's listing of {key.sub_account} no longer shows the key",
             )
-        call = protocol.Call(
-            change.path,
-            change.request(key.sub_account, api_key),
-            limit="uid",
-            weight=protocol.WRITE_WEIGHT,
-            method="POST" if change.method == "POST" else "DELETE",
+        call = protocol.master_write(
+            change.method, change.path, change.request(key.sub_account, api_key)
         )
         try:
             await client.call(call, master, on_send=on_send)

@@ -30,6 +30,7 @@ from keylint.binance.errors import (
     ServerError,
     TransportFailure,
 )
+from keylint.endpoints import PATH_SUB_API
 from keylint.errors import KeylintError
 from keylint.policy.ips import is_single_address
 from keylint.policy.model import PENDING_SUFFIX, KeyPolicy, in_label_family
@@ -250,13 +251,7 @@ def create_call(target: RotationTarget, label: str, public_pem: str) -> protocol
         params.append(("ipAddress", ",".join(target.ips)))
     # The client sends POST parameters in the signed form body, where V2 requires publicKey.
     params.append(("publicKey", public_pem))
-    return protocol.Call(
-        protocol.PATH_SUB_API,
-        tuple(params),
-        limit="uid",
-        weight=protocol.WRITE_WEIGHT,
-        method="POST",
-    )
+    return protocol.master_write("POST", PATH_SUB_API, params)
 
 
 def _address(text: str) -> str:

@@ -28,6 +28,7 @@ from keylint.binance.errors import (
     TransportFailure,
 )
 from keylint.binance.signing import DEFAULT_RECV_WINDOW, BinanceAuth, Credentials
+from keylint.endpoints import PATH_TIME
 
 log = logging.getLogger("keylint.binance")
 
@@ -347,7 +348,7 @@ class BinanceClient:
         except BinanceError as exc:
             raise ClockSkew(
                 f"clock: Binance rejected the timestamp (-1021) and re-syncing with "
-                f"{protocol.PATH_TIME} failed: {exc.reason}",
+                f"{PATH_TIME} failed: {exc.reason}",
                 code=-1021,
             ) from None
         try:

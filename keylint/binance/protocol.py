@@ -23,19 +23,20 @@ from keylint.binance.errors import (
     WrongUrl,
     error_for_code,
 )
+from keylint.endpoints import (
+    PATH_API_RESTRICTIONS,
+    PATH_SUB_API,
+    PATH_SUB_API_IP,
+    PATH_SUB_API_IP_LIST,
+    PATH_SUB_API_IP_V2,
+    PATH_SUB_API_PERMISSION,
+    PATH_SUB_LIST,
+    PATH_TIME,
+)
 
 LimitKind = Literal["ip", "uid"]
 Method = Literal["GET", "POST", "DELETE"]
 
-PATH_TIME = "/api/v3/time"
-PATH_API_RESTRICTIONS = "/sapi/v1/account/apiRestrictions"
-PATH_SUB_API = "/sapi/v1/sub-account/subAccountApi"
-PATH_SUB_API_IP = "/sapi/v1/sub-account/subAccountApi/ipRestriction"
-PATH_SUB_LIST = "/sapi/v1/sub-account/list"
-# The master's writes to a sub-account key (keylint apply); each weighs 3000 UID a call.
-PATH_SUB_API_IP_V2 = "/sapi/v2/sub-account/subAccountApi/ipRestriction"
-PATH_SUB_API_IP_LIST = "/sapi/v1/sub-account/subAccountApi/ipRestriction/ipList"
-PATH_SUB_API_PERMISSION = "/sapi/v1/sub-account/subAccountApiPermission"
 WRITE_WEIGHT = 3000
 
 LISTING_PAGE_SIZE = 100  # documented maximum of subAccountApi's `size`
@@ -92,31 +93,29 @@ def sub_account_list(*, page: int = 1, limit: int = SUB_LIST_PAGE_SIZE) -> Call:
     return Call(PATH_SUB_LIST, (("page", str(page)), ("limit", str(limit))))
 
 
-def restrict_to_ips(email: str, api_key: str, ips: Sequence[str]) -> Call:
-    """Turn on "trusted IPs only" and add `ips` to the key's whitelist (status 2)."""
-    params = [("email", email), ("subAccountApiKey", api_key), ("status", "2")]
-    if ips:
-        params.append(("ipAddress", ",".join(ips)))
-    return Call(PATH_SUB_API_IP_V2, tuple(params), limit="uid", weight=WRITE_WEIGHT, method="POST")
+# The master's writes on sub-account keys (binance-api.md): each costs 3000 of the UID weight.
+MASTER_WRITES: frozenset[tuple[str, str]] = frozenset(
+    {
+        ("POST", PATH_SUB_API_PERMISSION),
+        ("POST", PATH_SUB_API_IP_V2),
+        ("DELETE", PATH_SUB_API_IP_LIST),
+        ("DELETE", PATH_SUB_API),
+        ("POST", PATH_SUB_API),
+    }
+)
 
 
-def remove_ips(email: str, api_key: str, ips: Sequence[str]) -> Call:
-    params = (("email", email), ("subAccountApiKey", api_key), ("ipAddress", ",".join(ips)))
-    return Call(PATH_SUB_API_IP_LIST, params, limit="uid", weight=WRITE_WEIGHT, method="DELETE")
-
-
-def set_permissions(email: str, api_key: str, flags: Mapping[str, bool]) -> Call:
-    """Set the listing's trading flags (`canTrade`, ...) of a sub-account key."""
-    params = [("email", email), ("subAccountApiKey", api_key)]
-    params += [(name, "true" if value else "false") for name, value in flags.items()]
-    return Call(
-        PATH_SUB_API_PERMISSION, tuple(params), limit="uid", weight=WRITE_WEIGHT, method="POST"
-    )
+def master_write(method: str, path: str, params: Sequence[tuple[str, str]]) -> Call:
+    """One of the master's writes (`apply`'s changes, a rotation's create and delete), paced
+    by the UID weight; anything else is a bug, refused before a request is built."""
+    if (method, path) not in MASTER_WRITES:
+        raise ValueError(f"{method} {path} is not a write keylint makes")
+    verb: Literal["POST", "DELETE"] = "POST" if method == "POST" else "DELETE"
+    return Call(path, tuple(params), limit="uid", weight=WRITE_WEIGHT, method=verb)
 
 
 def delete_api_key(email: str, api_key: str) -> Call:
-    params = (("email", email), ("subAccountApiKey", api_key))
-    return Call(PATH_SUB_API, params, limit="uid", weight=WRITE_WEIGHT, method="DELETE")
+    return master_write("DELETE", PATH_SUB_API, (("email", email), ("subAccountApiKey", api_key)))
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from keylint.endpoints import PATH_SUB_API
 from keylint.findings import Problem, Severity
 from keylint.policy.durations import format_duration
 from keylint.policy.model import KeyPolicy, in_label_family
@@ -216,7 +217,7 @@ def retired_key_alive(ctx: Context) -> Iterator[Problem]:
     if key.sub_account:
         api_key = live.api_key_prefix or "<the key's API key>"
         call = (
-            f" With the master's credentials: DELETE /sapi/v1/sub-account/subAccountApi?"
+            f" With the master's credentials: DELETE {PATH_SUB_API}?"
             f"email={key.sub_account}&subAccountApiKey={api_key} (signed)."
         )
     yield Problem(
@@ -303,7 +304,7 @@ def undeclared_keys(
             pos.line,
             pos.column,
             f"sub-account {email} holds a key labelled {label!r} that no policy declares",
-            "Delete it with the master's credentials: DELETE /sapi/v1/sub-account/subAccountApi"
+            f"Delete it with the master's credentials: DELETE {PATH_SUB_API}"
             f"?email={email}&subAccountApiKey={api_key} (signed), or in Binance (Sub Account -> "
             "API Management); or declare it in a policy with an owner.",
             subject=f"{email}/{label}",
@@ -374,7 +375,7 @@ def duplicate_live_keys(
             f"sub-account {email} holds {len(named)} keys labelled {key.api_name!r}, "
             f"{prefix}… among them: a label names one key, and keylint changes none of these",
             f"Delete the extra key in {in_binance(key)} (check its prefix), or with the "
-            f"master's credentials: DELETE /sapi/v1/sub-account/subAccountApi?email={email}"
+            f"master's credentials: DELETE {PATH_SUB_API}?email={email}"
             f"&subAccountApiKey=<the full key starting {prefix}> (signed). Or give it its own "
             "label and declare it in a policy.",
             subject=prefix,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterator
 
+from keylint.endpoints import PATH_SUB_API_IP_LIST, PATH_SUB_API_IP_V2
 from keylint.findings import Problem, Severity
 from keylint.policy.ips import Network, covers, is_single_address, unusable_reason
 from keylint.policy.permissions import TRADING
@@ -15,8 +16,8 @@ MAX_TRUSTED_IPS = 30
 # the union limits bind the key to a slice of the Internet, not to the team's machines.
 _WIDEST_RANGE = {4: 24, 6: 48}
 _WIDEST_UNION = {4: 16, 6: 32}
-_IP_PATH_V2 = "/sapi/v2/sub-account/subAccountApi/ipRestriction"
-_IP_LIST_PATH = "/sapi/v1/sub-account/subAccountApi/ipRestriction/ipList"
+_IP_PATH_V2 = PATH_SUB_API_IP_V2
+_IP_LIST_PATH = PATH_SUB_API_IP_LIST
 
 
 def _sub_account_call(ctx: Context, method: str, path: str, **params: str) -> str:
