@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import compileall
 import ipaddress
 import socket
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,7 +13,16 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from keylint.cli import app
+import keylint
+
+# Hundreds of tests run `python -m keylint` in a subprocess, and with PYTHONDONTWRITEBYTECODE set
+# each one compiled the whole package again (+0.1 s CPU a launch). Byte-compile it once, as
+# installing a wheel does: py_compile writes regardless of that variable; *.pyc are gitignored.
+compileall.compile_dir(Path(keylint.__file__).parent, quiet=1)
+# Likewise let pytest keep its assertion-rewritten test modules (collection 6.4 s -> 2.6 s).
+sys.dont_write_bytecode = False
+
+from keylint.cli import app  # noqa: E402  (after the package is compiled)
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples" / "policies"
