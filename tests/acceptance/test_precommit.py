@@ -162,3 +162,13 @@ def test_check_state_takes_the_state_file_and_policy_folder_from_args(
     assert code == 1, output
     assert "binance/policies/bots.yaml" in output
     assert "KL101 permission-not-declared" in output
+
+
+def test_the_installed_hook_carries_py_typed_and_the_license(installed: Path) -> None:
+    """The hook environment is a real, non-editable install of this checkout (what a wheel
+    ships): py.typed for type checkers (PEP 561), the license and the schemas travel along."""
+    [site] = installed.glob("repo*/py_env-*/lib/python*/site-packages")
+    assert (site / "keylint" / "py.typed").is_file()
+    assert (site / "keylint" / "schemas" / "policy.schema.json").is_file()
+    [license_file] = site.glob("keylint-*.dist-info/licenses/LICENSE")
+    assert "Apache License\n                           Version 2.0" in license_file.read_text()
