@@ -11,6 +11,7 @@ import pytest
 from keylint import __version__
 from keylint.rules import all_rules
 from tests.conftest import FIXED_NOW, REPO
+from tests.snapshots import dumps, sarif_rule_docs, sarif_without_rule_docs
 
 DEMO = "examples/policies"
 
@@ -25,7 +26,18 @@ def test_demo_report_snapshot(keylint, snapshot, fmt: str) -> None:
     run = keylint("validate", DEMO, "--format", fmt, "--now", FIXED_NOW)
     assert run.exit_code == 1
     assert run.stderr == ""
-    assert pinned(run.stdout) == snapshot
+    text = pinned(run.stdout)
+    if fmt == "sarif":  # rule docs: pinned once, by test_sarif_rule_docs_snapshot
+        text, docs = sarif_without_rule_docs(text)
+        assert docs == [sarif_rule_docs(keylint)]
+    assert text == snapshot
+
+
+def test_sarif_rule_docs_snapshot(keylint, snapshot) -> None:
+    """Every rule's SARIF documentation, stored once for every SARIF snapshot (snapshots.py)."""
+    docs = sarif_rule_docs(keylint)
+    assert [rule["id"] for rule in docs] == sorted(rule.id for rule in all_rules())
+    assert dumps(docs) == snapshot
 
 
 def test_json_report_matches_its_schema_and_the_spec(keylint) -> None:

@@ -1,9 +1,7 @@
 """The official Binance SDKs against the emulator: if they can talk to it, it speaks Binance.
 
-`binance-sdk-wallet` and `binance-sdk-sub-account` are dev-only and not in the `test` extra, so
-this module skips unless they are installed:
-
-    pip install -e '.[test]' binance-sdk-wallet binance-sdk-sub-account
+`binance-sdk-wallet` and `binance-sdk-sub-account` come with the `test` extra (so CI runs this
+module); where they are missing the module skips.
 
 The clients get the emulator's URL as `base_path`, sign with keys generated at test time (HMAC,
 Ed25519, RSA) and parse the answers with their own strict pydantic models. Every socket they

@@ -7,6 +7,7 @@ import io
 import json
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -52,13 +53,7 @@ def _streamed(document: Any, arrays: list[tuple[list[str | int], list[Any]]]) ->
     return out.getvalue()
 
 
-@settings(max_examples=300, deadline=None)
-@given(
-    head=st.dictionaries(texts, values, max_size=4),
-    first=st.lists(values, max_size=5),
-    second=st.lists(values, max_size=5),
-)
-def test_streamed_arrays_match_json_dumps(head: dict, first: list, second: list) -> None:
+def _check_streamed_arrays(head: dict, first: list, second: list) -> None:
     # The shape of the two reports: arrays at the top level (JSON) and nested (SARIF).
     document = {**head, "files": list(first), "runs": [{"tool": 1, "results": list(second)}]}
     expected = _expected(document)
@@ -67,6 +62,28 @@ def test_streamed_arrays_match_json_dumps(head: dict, first: list, second: list)
         [(["files"], first), (["runs", 0, "results"], second)],
     )
     assert streamed == expected
+
+
+documents = {
+    "head": st.dictionaries(texts, values, max_size=4),
+    "first": st.lists(values, max_size=5),
+    "second": st.lists(values, max_size=5),
+}
+
+
+# Generating the nested values is nearly all the time (15 ms an example): 100 in the default
+# suite, a long run under `-m slow`, as tests/hardening/test_fuzz.py does.
+@settings(max_examples=100, deadline=None)
+@given(**documents)
+def test_streamed_arrays_match_json_dumps(head: dict, first: list, second: list) -> None:
+    _check_streamed_arrays(head, first, second)
+
+
+@pytest.mark.slow
+@settings(max_examples=3000, deadline=None)
+@given(**documents)
+def test_streamed_arrays_match_json_dumps_long(head: dict, first: list, second: list) -> None:
+    _check_streamed_arrays(head, first, second)
 
 
 def test_an_array_larger_than_the_spool_goes_through_a_file() -> None:
