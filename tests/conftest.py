@@ -29,9 +29,8 @@ REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples" / "policies"
 # Every snapshot and example run uses this clock, so that dates in reports never drift.
 FIXED_NOW = "2026-11-24T09:00:00Z"
-# The OpenBao dev server fixtures (`openbao`, `openbao_tls`), started only by tests that ask;
-# the long subprocess jobs (benchmarks, pre-commit's hook install), started with the session.
-pytest_plugins = ["tests.store_fixtures", "tests.background"]
+# The OpenBao dev server fixtures (`openbao`, `openbao_tls`), started only by tests that ask.
+pytest_plugins = ["tests.store_fixtures"]
 
 
 def _is_loopback(address: object) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -12,7 +13,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.background import Jobs, hook_config, pre_commit_env
 from tests.conftest import REPO
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
@@ -47,13 +47,47 @@ def _git(cwd: Path, *args: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def installed(background_jobs: Jobs, hook_source: Path, pre_commit_home: Path) -> Path:
-    """The pre-commit store once both hooks' environment is installed in it: from the hook
-    repository's commit, by `pre-commit install-hooks`, started with the session
-    (tests/background.py; ~12 s, so that it runs beside other tests)."""
-    code, stdout, stderr = background_jobs.get("pre-commit").result(timeout=600)
-    assert code == 0, stdout + stderr
-    return pre_commit_home
+def pre_commit_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One pre-commit store for the module, so `pre-commit run` installs the hooks once."""
+    return tmp_path_factory.mktemp("pre-commit-home")
+
+
+@pytest.fixture(scope="module")
+def hook_source(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of this checkout as pre-commit sees a hook repository: committed files only."""
+    source = tmp_path_factory.mktemp("hook-repo") / "keylint"
+    subprocess.run(["git", "clone", "-q", str(REPO), str(source)], check=True, capture_output=True)
+    # The working tree, uncommitted and new files included, as a hook author tries it.
+    for tracked in subprocess.run(
+        ["git", "ls-files", "-m", "-o", "--exclude-standard"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split():
+        (source / tracked).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(REPO / tracked, source / tracked)
+    # pre-commit installs a hook repository from a commit: commit the copied work there.
+    _git(source, "add", "-A")
+    _git(
+        source,
+        "-c",
+        "user.name=t",
+        "-c",
+        "user.email=t@example.invalid",
+        "commit",
+        "-q",
+        "--allow-empty",
+        "-m",
+        "work in progress",
+    )
+    return source
+
+
+def _config(hook_source: Path, hooks: list[dict[str, object]]) -> str:
+    """A .pre-commit-config.yaml that takes these hooks from the hook repository's commit."""
+    rev = _git(hook_source, "rev-parse", "HEAD").strip()
+    return json.dumps({"repos": [{"repo": str(hook_source), "rev": rev, "hooks": hooks}]})
 
 
 def _project(root: Path, files: dict[str, str]) -> Path:
@@ -68,10 +102,11 @@ def _project(root: Path, files: dict[str, str]) -> Path:
 
 
 def _pre_commit(project: Path, home: Path, *args: str) -> tuple[int, str]:
+    env = {**os.environ, "PRE_COMMIT_HOME": str(home), "NO_COLOR": "1"}
     run = subprocess.run(
         [sys.executable, "-m", "pre_commit", *args, "--color", "never"],
         cwd=project,
-        env=pre_commit_env(home),
+        env=env,
         capture_output=True,
         text=True,
         timeout=600,
@@ -96,7 +131,7 @@ def test_the_hooks_manifest_is_valid(pre_commit_home: Path) -> None:
 
 
 # Each case runs both hooks at once, as a repository configures them (`repo:` + `rev:`), so
-# the hook environment is installed once for the session (try-repo would install it afresh
+# the hook environment is installed once for the module (try-repo would install it afresh
 # every time, ~15 s a run).
 SCENARIOS = {
     "bad-policy": (BAD, _state()),
@@ -107,15 +142,15 @@ SCENARIOS = {
 
 @pytest.mark.parametrize("scenario", list(SCENARIOS))
 def test_both_hooks_run_from_the_manifest(
-    tmp_path: Path, hook_source: Path, installed: Path, scenario: str
+    tmp_path: Path, hook_source: Path, pre_commit_home: Path, scenario: str
 ) -> None:
     policy, state = SCENARIOS[scenario]
-    config = hook_config(hook_source, [{"id": "keylint-validate"}, {"id": "keylint-check-state"}])
+    config = _config(hook_source, [{"id": "keylint-validate"}, {"id": "keylint-check-state"}])
     project = _project(
         tmp_path,
         {"policies/bots.yaml": policy, "state.json": state, ".pre-commit-config.yaml": config},
     )
-    code, output = _pre_commit(project, installed, "run", "--all-files", "--verbose")
+    code, output = _pre_commit(project, pre_commit_home, "run", "--all-files", "--verbose")
     hooks = _hooks(output)
     assert set(hooks) == {"keylint-validate", "keylint-check-state"}, output
     validate, check = hooks["keylint-validate"], hooks["keylint-check-state"]
@@ -136,10 +171,10 @@ def test_both_hooks_run_from_the_manifest(
 
 
 def test_check_state_takes_the_state_file_and_policy_folder_from_args(
-    tmp_path: Path, hook_source: Path, installed: Path
+    tmp_path: Path, hook_source: Path, pre_commit_home: Path
 ) -> None:
     """The README's configuration: a state file elsewhere, policies in another folder."""
-    config = hook_config(
+    config = _config(
         hook_source,
         [
             {
@@ -158,7 +193,7 @@ def test_check_state_takes_the_state_file_and_policy_folder_from_args(
             ".pre-commit-config.yaml": config,
         },
     )
-    code, output = _pre_commit(project, installed, "run", "--all-files")
+    code, output = _pre_commit(project, pre_commit_home, "run", "--all-files")
     assert code == 1, output
     assert "binance/policies/bots.yaml" in output
     assert "KL101 permission-not-declared" in output
