@@ -8,7 +8,6 @@ import itertools
 import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
@@ -76,6 +75,9 @@ def _lint_in_pool(
     `Executor.map` would submit every chunk at once, so reports would pile up in this process
     whenever their reader (a reporter writing to a pipe, say) is slower than the workers.
     """
+    # Imported here: multiprocessing costs every other run (pre-commit's few files) ~40 ms.
+    from concurrent.futures import ProcessPoolExecutor
+
     chunks = (files[start : start + CHUNK_FILES] for start in range(0, len(files), CHUNK_FILES))
     pool = ProcessPoolExecutor(max_workers=workers)
     try:
