@@ -8,7 +8,6 @@ import tempfile
 import textwrap
 from collections.abc import Callable
 
-# Not `import json`: importing the submodule keylint.reporters.json rebinds that name here.
 from json import dumps
 from types import TracebackType
 from typing import Any, TextIO
@@ -22,13 +21,15 @@ Render = Callable[..., str]
 Write = Callable[..., None]  # write(result, stream, **options)
 
 FORMATS = ("text", "json", "sarif", "markdown", "github")
+# A format's module; json's is json_report, so that it never shadows the standard library's.
+_MODULE = {name: name for name in FORMATS} | {"json": "json_report"}
 
 
 def _format_module(name: str) -> Any:
     """A format's module, imported on demand to keep start-up lean."""
     if name not in FORMATS:  # the CLI only passes known names
         raise ValueError(f"unknown format {name!r}")
-    return importlib.import_module(f"keylint.reporters.{name}")
+    return importlib.import_module(f"keylint.reporters.{_MODULE[name]}")
 
 
 def get_reporter(name: str) -> Render:

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from keylint import engine
 from keylint.policy import schema
-from keylint.reporters.json import as_dict
+from keylint.reporters.json_report import as_dict
 from tests.conftest import EXAMPLES
 from tests.unit.helpers import NOW
 

@@ -7,6 +7,7 @@ process pool; KL003 must still see across files; and memory must not grow with t
 
 from __future__ import annotations
 
+import concurrent.futures
 import io
 import json
 import shutil
@@ -23,7 +24,7 @@ from keylint.findings import Severity
 from keylint.inert import json_text
 from keylint.policy.loader import display_path
 from keylint.reporters import FORMATS, get_reporter, get_writer
-from keylint.reporters.json import as_dict
+from keylint.reporters.json_report import as_dict
 from keylint.result import Result
 from tests.conftest import EXAMPLES
 from tests.unit.helpers import NOW
@@ -144,7 +145,8 @@ def test_the_pool_keeps_only_a_few_chunks_ahead_of_the_reader(
 ) -> None:
     for n in range(40):
         (tmp_path / f"p{n:02}.yaml").write_text((EXAMPLES / "data-team.yaml").read_text())
-    monkeypatch.setattr(engine, "ProcessPoolExecutor", _InlineExecutor)
+    # engine imports the pool class when it needs one: patched where it is imported from.
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", _InlineExecutor)
     monkeypatch.setattr(engine, "PARALLEL_MIN_FILES", 1)
     monkeypatch.setattr(engine, "CHUNK_FILES", 2)
     monkeypatch.setattr(engine.os, "cpu_count", lambda: 2)
@@ -165,7 +167,8 @@ def test_a_reader_that_stops_early_shuts_the_pool_down(
 ) -> None:
     for n in range(10):
         (tmp_path / f"p{n}.yaml").write_text((EXAMPLES / "data-team.yaml").read_text())
-    monkeypatch.setattr(engine, "ProcessPoolExecutor", _InlineExecutor)
+    # engine imports the pool class when it needs one: patched where it is imported from.
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", _InlineExecutor)
     monkeypatch.setattr(engine, "PARALLEL_MIN_FILES", 1)
     monkeypatch.setattr(engine.os, "cpu_count", lambda: 2)
     _InlineExecutor.instances.clear()
