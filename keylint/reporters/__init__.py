@@ -7,7 +7,6 @@ import io
 import tempfile
 import textwrap
 from collections.abc import Callable
-
 from json import dumps
 from types import TracebackType
 from typing import Any, TextIO

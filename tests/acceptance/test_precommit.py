@@ -199,6 +199,17 @@ def test_check_state_takes_the_state_file_and_policy_folder_from_args(
     assert "KL101 permission-not-declared" in output
 
 
+@pytest.fixture
+def installed(tmp_path: Path, hook_source: Path, pre_commit_home: Path) -> Path:
+    """The module's pre-commit store with the hooks' environment installed (at once when an
+    earlier test of the module ran them)."""
+    config = _config(hook_source, [{"id": "keylint-validate"}, {"id": "keylint-check-state"}])
+    project = _project(tmp_path, {".pre-commit-config.yaml": config})
+    code, output = _pre_commit(project, pre_commit_home, "install-hooks")
+    assert code == 0, output
+    return pre_commit_home
+
+
 def test_the_installed_hook_carries_py_typed_and_the_license(installed: Path) -> None:
     """The hook environment is a real, non-editable install of this checkout (what a wheel
     ships): py.typed for type checkers (PEP 561), the license and the schemas travel along."""
