@@ -1,6 +1,6 @@
-"""`keylint init`: write the policy that matches keys as Binance shows them (zero drift).
-
-Pure text generation from state-file entries; reading Binance is the caller's job.
+"""All of `keylint init`: which keys to declare (read from Binance through keylint.live, or
+taken from a state file), and the policy text that matches them as Binance shows them (zero
+drift). The text is generated from state-file entries only.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from keylint.errors import UsageError
 from keylint.inert import json_text
@@ -19,6 +19,9 @@ from keylint.livekey import LiveKey, live_key
 from keylint.policy.ips import parse_network
 from keylint.policy.model import DEFAULT_ROTATE_WARNING
 from keylint.policy.permissions import BINANCE_FIELD
+
+if TYPE_CHECKING:  # reading Binance (and its HTTP stack) only when init asks it
+    from keylint.engine import LiveSource
 
 DEFAULT_MAX_AGE_DAYS = 90
 # What the policy schema accepts (schemas/policy.schema.json): `init` writes nothing else.
@@ -164,3 +167,118 @@ def _comment(text: str) -> str:
     """Text from Binance or a state file, fit for a YAML comment: one line, so that it can
     never end the comment and become policy (a smuggled `waivers:`), nor hold `##[`."""
     return json_text(json.dumps(text, ensure_ascii=True))[1:-1]
+
+
+# --- what to declare: read from Binance, or taken from a state file -----------------------
+
+
+@dataclass(frozen=True)
+class KeyRequest:
+    """A key to read for `init`, named by the command line instead of a policy file."""
+
+    name: str
+    sub_account: str | None = None
+    api_name: str | None = None
+    api_key_env: str | None = None
+    secret_env: str | None = None
+    private_key_env: str | None = None
+    status: str = "active"
+
+
+@dataclass(frozen=True)
+class MasterRequest:
+    api_key_env: str
+    secret_env: str | None = None
+    private_key_env: str | None = None
+
+
+def adopt_from_binance(
+    own: KeyRequest | None,
+    master: MasterRequest | None,
+    sub_account: str | None,
+    *,
+    base_url: str,
+    timeout: float,
+) -> tuple[list[Adopted], list[str]]:
+    """Read the keys `init` should declare: one by its own credentials, and/or every key of a
+    sub-account through the master. Returns the keys and the problems met."""
+    from keylint.live import fetch_now
+
+    taken: set[str] = set()
+    requests: list[KeyRequest] = []
+    problems: list[str] = []
+    if own is not None:
+        requests.append(own)
+        taken.add(own.name)
+    if sub_account is not None and master is not None:
+        # First the listing (the labels), then every listed key with its IP whitelist.
+        probe = KeyRequest(name="listing", sub_account=sub_account)
+        listing = fetch_now([probe], master, base_url=base_url, concurrency=4, timeout=timeout)
+        rows = listing.sub_accounts.get(sub_account)
+        if rows is None:
+            problems.append(
+                f"could not list {sub_account}: {listing.keys['listing'].get('error', 'no answer')}"
+            )
+        for row in rows or []:
+            label = str(row.get("apiName") or "")
+            requests.append(
+                KeyRequest(
+                    name=policy_name(label or "key", taken),
+                    sub_account=sub_account,
+                    api_name=label or None,
+                )
+            )
+    if not requests:
+        return [], problems
+    state = fetch_now(
+        requests,
+        master,
+        base_url=base_url,
+        concurrency=8,
+        timeout=timeout,
+    )
+    adopted = []
+    for request in requests:
+        entry = state.keys[request.name]
+        if entry.get("status") == "error":
+            problems.append(f"{request.name}: {entry.get('error')}")
+            continue
+        adopted.append(
+            Adopted(
+                request.name,
+                entry,
+                request.sub_account,
+                request.api_name,
+                request.api_key_env,
+                request.secret_env,
+                request.private_key_env,
+            )
+        )
+    return adopted, problems
+
+
+def adopt_from_state(state: LiveSource, sub_account: str | None) -> list[Adopted]:
+    """The keys `init` should declare from a state file: its keys, and listed keys no policy
+    declared (KL307), optionally only those of one sub-account."""
+    taken = set(state.keys)
+    adopted = []
+    for name, entry in state.keys.items():
+        listing = entry.get("listing") or {}
+        if entry.get("status") == "error":
+            continue
+        if sub_account is not None and listing.get("email") != sub_account:
+            continue
+        if not KEY_NAME.fullmatch(name):  # a hostile or hand-edited state file
+            name = policy_name(name, taken)
+        adopted.append(Adopted(name, entry, listing.get("email"), listing.get("apiName")))
+    listed = {(entry.get("listing") or {}).get("apiName") for entry in state.keys.values()}
+    for email, rows in sorted(state.sub_accounts.items()):
+        if sub_account is not None and email != sub_account:
+            continue
+        for row in rows:
+            label = row.get("apiName")
+            if label in listed:
+                continue
+            entry = {"status": "ok", "restrictions": None, "listing": row, "ip_list": None}
+            adopted.append(Adopted(policy_name(str(label or "key"), taken), entry, email, label))
+    return adopted

@@ -10,8 +10,14 @@ from keylint.options import InitOptions, clock
 
 
 def run(options: InitOptions) -> int:
-    from keylint.adopt import check_names, render_policy
-    from keylint.live import KeyRequest, MasterRequest, adopt_from_binance, adopt_from_state
+    from keylint.adopt import (
+        KeyRequest,
+        MasterRequest,
+        adopt_from_binance,
+        adopt_from_state,
+        check_names,
+        render_policy,
+    )
     from keylint.output import write_atomic
 
     check_names(
