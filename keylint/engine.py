@@ -17,7 +17,6 @@ from keylint.livekey import LiveKey, live_key
 from keylint.policy.load import Policies
 from keylint.policy.loader import PolicyFile, Refused, discover, load_policy_file
 from keylint.policy.model import KeyPolicy
-from keylint.policy.schema import FAST_PATH_MIN_FILES
 from keylint.policy.yamlload import Pos
 from keylint.result import FileReport, KeyReport, Result
 from keylint.rules import Context, Kind, Rule, all_rules, stamp
@@ -51,7 +50,7 @@ def validate(
 
 def _lint_files(files: list[Path | Refused], *, now: datetime) -> Iterator[FileReport]:
     """Each file's report in path order, KL003 included, as soon as it can be known."""
-    lint = functools.partial(lint_file, fast_schema=len(files) >= FAST_PATH_MIN_FILES, now=now)
+    lint = functools.partial(lint_file, now=now)
     # Held for the whole run: as plain strings, a quarter of the memory of Path objects.
     names = [str(path) if isinstance(path, Path) else path for path in files]
     workers = min(os.cpu_count() or 1, 4)
@@ -216,9 +215,9 @@ def identity(key: KeyPolicy, slot: int) -> KeyIdentity:
 LintResult = tuple[FileReport, list[KeyIdentity]]
 
 
-def lint_file(path: Path | Refused, *, fast_schema: bool, now: datetime) -> LintResult:
+def lint_file(path: Path | Refused, *, now: datetime) -> LintResult:
     """Load one policy file and run the static rules on its keys (everything but KL003)."""
-    policy_file = load_policy_file(path, fast_schema=fast_schema)
+    policy_file = load_policy_file(path)
     report = _report_file(policy_file, _static_rules(), now)
     place = {(key.name, key.line): index for index, key in enumerate(report.keys)}
     identities = [identity(key, place[key.name, key.pos.line]) for key in policy_file.keys]

@@ -192,11 +192,8 @@ def display_path(path: Path) -> str:
         return path.as_posix()
 
 
-def load_policy_file(path: Path | Refused, *, fast_schema: bool = False) -> PolicyFile:
-    """Read one policy file; never raises for anything wrong with the file itself.
-
-    `fast_schema` trades a one-off compile for faster schema checks: worth it for many files.
-    """
+def load_policy_file(path: Path | Refused) -> PolicyFile:
+    """Read one policy file; never raises for anything wrong with the file itself."""
     if isinstance(path, Refused):
         result = PolicyFile(path=path.path)
         result.findings.append(
@@ -228,7 +225,7 @@ def load_policy_file(path: Path | Refused, *, fast_schema: bool = False) -> Poli
         # KL004 reports the secret by position; no later message, key name or owner in a
         # report may repeat it, so it leaves the data before anything else reads it.
         document.data = _without_secrets(document.data)
-    _PolicyReader(result, document, fast_schema=fast_schema).read()
+    _PolicyReader(result, document).read()
     return result
 
 
@@ -357,8 +354,7 @@ class Positions(Mapping[str, Pos]):
 class _PolicyReader:
     """Turns one parsed document into keys, recording each problem where it stands."""
 
-    def __init__(self, result: PolicyFile, document: Document, *, fast_schema: bool) -> None:
-        self.fast_schema = fast_schema
+    def __init__(self, result: PolicyFile, document: Document) -> None:
         self.result = result
         self.doc = document
         self.invalid: set[int] = set()
@@ -438,7 +434,7 @@ class _PolicyReader:
                 f"not a {'list' if isinstance(data, list) else 'single value'}",
             )
             return
-        for item in schema_problems(data, fast=self.fast_schema):
+        for item in schema_problems(data):
             self.problem("KL002", item.path, item.message, key_level=item.key_level, hint=item.hint)
         if self.file_invalid:
             self.note_entries_unread()

@@ -1,16 +1,22 @@
-"""The policy JSON Schema: compiled once, and its errors turned into located messages."""
+"""The policy JSON Schema: a document checked against it, and its errors turned into located
+messages.
+
+A valid document (nearly every one in pre-commit) is confirmed by `schema_fast`, the schema
+compiled ahead of time into Python by fastjsonschema and shipped with the package: importing
+it costs a few milliseconds, where jsonschema's import and validator cost ~150. Only an
+invalid document brings in jsonschema, which reports every error with its path.
+"""
 
 from __future__ import annotations
 
 import difflib
 import functools
+import hashlib
 import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
-
-import jsonschema
+from typing import TYPE_CHECKING, Any
 
 from keylint.catalog import did_you_mean, suggestions
 from keylint.policy.codepoints import non_ascii_note
@@ -18,6 +24,11 @@ from keylint.policy.durations import DurationError, parse_duration
 from keylint.policy.yamlload import Path as DataPath
 from keylint.schema_check import schema_dir
 from keylint.secrets import looks_like_secret
+
+if TYPE_CHECKING:
+    import jsonschema
+
+POLICY_SCHEMA = "policy.schema.json"
 
 
 @functools.cache
@@ -30,26 +41,57 @@ def load_schema(name: str) -> dict[str, Any]:
 @functools.cache
 def policy_validator() -> jsonschema.Draft202012Validator:
     """Compiled once per process: building a validator costs more than using one."""
+    import jsonschema
+
     return jsonschema.Draft202012Validator(
-        load_schema("policy.schema.json"),
+        load_schema(POLICY_SCHEMA),
         format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER,
     )
 
 
-# Compiling the fast checker costs about what validating 20 files with jsonschema does.
-FAST_PATH_MIN_FILES = 20
+def schema_digest() -> str:
+    """The policy schema's SHA-256: `schema_fast` records the one it was generated from."""
+    return hashlib.sha256((schema_dir() / POLICY_SCHEMA).read_bytes()).hexdigest()
+
+
+def generate_fast_module() -> str:
+    """The source of `keylint/policy/schema_fast.py` (regenerate after editing the schema:
+    `python -c 'from keylint.policy.schema import write_fast_module; write_fast_module()'`).
+    fastjsonschema knows no draft 2020-12; the schema uses only draft-07 keywords."""
+    import fastjsonschema
+
+    draft7 = {**load_schema(POLICY_SCHEMA), "$schema": "http://json-schema.org/draft-07/schema#"}
+    code = fastjsonschema.compile_to_code(draft7)
+    entry = re.search(r"^def (\w+)\(", code, re.M)
+    assert entry is not None
+    header = (
+        "# ruff: noqa\n# mypy: ignore-errors\n"
+        '"""GENERATED from schemas/policy.schema.json by keylint.policy.schema.'
+        "generate_fast_module:\ndo not edit.\n\nThe policy schema compiled by fastjsonschema, "
+        "shipped so that checking a valid policy file\nimports neither jsonschema nor a compiler."
+        '\n"""\n\n'
+        f'SCHEMA_SHA256 = "{schema_digest()}"\n\n'
+    )
+    return f"{header}{code}\n\nvalidate = {entry.group(1)}\n"
+
+
+def write_fast_module() -> None:
+    from pathlib import Path
+
+    Path(__file__).with_name("schema_fast.py").write_text(generate_fast_module(), encoding="utf-8")
 
 
 @functools.cache
 def fast_policy_check() -> Any:
-    """fastjsonschema's compiled checker: 5x faster than jsonschema on valid files, but it stops
-    at the first error and knows no draft 2020-12 (the schema uses only draft-07 keywords)."""
+    """The ahead-of-time compiled checker: it raises at the first error and says nothing more.
+    A stale one (the schema edited, the module not regenerated) is compiled afresh instead."""
+    from keylint.policy import schema_fast
+
+    if schema_digest() == schema_fast.SCHEMA_SHA256:
+        return schema_fast.validate
     import fastjsonschema
 
-    draft7 = {
-        **load_schema("policy.schema.json"),
-        "$schema": "http://json-schema.org/draft-07/schema#",
-    }
+    draft7 = {**load_schema(POLICY_SCHEMA), "$schema": "http://json-schema.org/draft-07/schema#"}
     return fastjsonschema.compile(draft7)
 
 
@@ -63,20 +105,19 @@ class SchemaProblem:
     hint: str | None = None  # a specific fix; the loader falls back to a general one
 
 
-def schema_problems(data: Any, *, fast: bool = False) -> Iterator[SchemaProblem]:
+def schema_problems(data: Any) -> Iterator[SchemaProblem]:
     """Every schema error of a document, most specific first, with readable messages.
 
-    With `fast`, a valid document is confirmed by the compiled checker alone; only an invalid
-    one is walked by jsonschema, which reports every error with its path.
+    A valid document is confirmed by the compiled checker alone; only an invalid one is walked
+    by jsonschema, which reports every error with its path.
     """
-    if fast:
-        import fastjsonschema
+    from fastjsonschema import JsonSchemaValueException
 
-        try:
-            fast_policy_check()(data)
-            return
-        except fastjsonschema.JsonSchemaValueException:
-            pass
+    try:
+        fast_policy_check()(data)
+        return
+    except JsonSchemaValueException:
+        pass
     errors = sorted(policy_validator().iter_errors(data), key=lambda e: list(e.absolute_path))
     judged: set[DataPath] = set()
     for error in errors:

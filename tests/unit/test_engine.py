@@ -22,15 +22,13 @@ def _report(paths: list[str]) -> dict:
     return as_dict(result)
 
 
-def test_process_pool_and_fast_schema_change_nothing(tmp_path: Path, monkeypatch) -> None:
+def test_the_process_pool_changes_nothing(tmp_path: Path, monkeypatch) -> None:
     for copy in range(70):
         folder = tmp_path / f"team{copy:02}"
         shutil.copytree(EXAMPLES, folder)
     monkeypatch.setattr(engine, "PARALLEL_MIN_FILES", 10**9)
-    monkeypatch.setattr(engine, "FAST_PATH_MIN_FILES", 10**9)
     plain = _report([str(tmp_path)])
     monkeypatch.setattr(engine, "PARALLEL_MIN_FILES", 1)
-    monkeypatch.setattr(engine, "FAST_PATH_MIN_FILES", 1)
     fast = _report([str(tmp_path)])
     assert json.dumps(plain) == json.dumps(fast)
     # KL003 still sees across files: every copy after the first repeats every key name.
@@ -91,7 +89,7 @@ documents = st.fixed_dictionaries(
 def test_fast_schema_check_never_passes_what_jsonschema_rejects(document: dict) -> None:
     import fastjsonschema
 
-    full = list(schema.schema_problems(document))
+    full = list(schema.policy_validator().iter_errors(document))
     try:
         schema.fast_policy_check()(document)
         fast_valid = True
@@ -101,9 +99,40 @@ def test_fast_schema_check_never_passes_what_jsonschema_rejects(document: dict) 
 
 
 @pytest.mark.parametrize("path", sorted(EXAMPLES.glob("*.yaml")), ids=lambda p: p.name)
-def test_fast_and_full_schema_agree_on_examples(path: Path) -> None:
+def test_fast_and_full_schema_agree_on_examples(path: Path, monkeypatch) -> None:
+    import fastjsonschema
+
     from keylint.policy.loader import load_policy_file
 
-    slow = load_policy_file(path, fast_schema=False)
-    fast = load_policy_file(path, fast_schema=True)
+    fast = load_policy_file(path)
+
+    def never_sure(_document: object) -> None:
+        raise fastjsonschema.JsonSchemaValueException("take the full path")
+
+    # Every document walked by jsonschema, as before the compiled checker existed.
+    monkeypatch.setattr(schema, "fast_policy_check", lambda: never_sure)
+    slow = load_policy_file(path)
     assert slow.findings == fast.findings
+
+
+def test_the_shipped_fast_checker_is_the_current_schema_compiled() -> None:
+    """Edit schemas/policy.schema.json, and this fails until schema_fast.py is regenerated
+    (keylint.policy.schema.write_fast_module); keylint itself compiles a stale one afresh."""
+    from keylint.policy import schema_fast
+
+    assert schema.schema_digest() == schema_fast.SCHEMA_SHA256
+    assert schema.fast_policy_check() is schema_fast.validate
+
+
+def test_a_stale_fast_checker_is_replaced_by_a_fresh_compile(monkeypatch) -> None:
+    from keylint.policy import schema_fast
+
+    monkeypatch.setattr(schema_fast, "SCHEMA_SHA256", "0" * 64)
+    schema.fast_policy_check.cache_clear()
+    try:
+        fresh = schema.fast_policy_check()
+        assert fresh is not schema_fast.validate
+        assert list(schema.schema_problems({"version": 1, "keys": []})) == []
+        assert list(schema.schema_problems({"version": 2, "keys": []}))
+    finally:
+        schema.fast_policy_check.cache_clear()
