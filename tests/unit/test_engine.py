@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -17,12 +18,14 @@ from tests.conftest import EXAMPLES
 from tests.unit.helpers import NOW
 
 
-def _report(paths: list[str]) -> dict:
+def _report(paths: list[str]) -> dict[str, Any]:
     result = engine.validate(paths, now=NOW, fail_on=None)
     return as_dict(result)
 
 
-def test_process_pool_and_fast_schema_change_nothing(tmp_path: Path, monkeypatch) -> None:
+def test_process_pool_and_fast_schema_change_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     for copy in range(70):
         folder = tmp_path / f"team{copy:02}"
         shutil.copytree(EXAMPLES, folder)
@@ -88,7 +91,7 @@ documents = st.fixed_dictionaries(
 
 @settings(max_examples=400, deadline=None)
 @given(documents)
-def test_fast_schema_check_never_passes_what_jsonschema_rejects(document: dict) -> None:
+def test_fast_schema_check_never_passes_what_jsonschema_rejects(document: dict[str, Any]) -> None:
     import fastjsonschema
 
     full = list(schema.schema_problems(document))

@@ -97,6 +97,7 @@ def test_the_address_is_shown_without_credentials_in_it() -> None:
         {"VAULT_ADDR": "https://user:pa55word@vault.example.test:8200/", "VAULT_TOKEN": "t"},
         timeout=1.0,
     )
+    assert isinstance(built, VaultStore)
     assert built.address == "https://vault.example.test:8200"
     assert "pa55word" not in repr(built)
     run(built.aclose())

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import shutil
 import textwrap
 import tracemalloc
+from collections.abc import Generator
 from concurrent.futures import Future
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import pytest
 
@@ -147,7 +149,7 @@ def test_the_pool_keeps_only_a_few_chunks_ahead_of_the_reader(
     monkeypatch.setattr(engine, "ProcessPoolExecutor", _InlineExecutor)
     monkeypatch.setattr(engine, "PARALLEL_MIN_FILES", 1)
     monkeypatch.setattr(engine, "CHUNK_FILES", 2)
-    monkeypatch.setattr(engine.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
     _InlineExecutor.instances.clear()
     result = engine.validate([str(tmp_path)], now=NOW, fail_on=None, stream=True)
     ahead = []
@@ -167,12 +169,13 @@ def test_a_reader_that_stops_early_shuts_the_pool_down(
         (tmp_path / f"p{n}.yaml").write_text((EXAMPLES / "data-team.yaml").read_text())
     monkeypatch.setattr(engine, "ProcessPoolExecutor", _InlineExecutor)
     monkeypatch.setattr(engine, "PARALLEL_MIN_FILES", 1)
-    monkeypatch.setattr(engine.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
     _InlineExecutor.instances.clear()
     result = engine.validate([str(tmp_path)], now=NOW, fail_on=None, stream=True)
     next(result.reports())
     assert result.pending is not None
-    result.pending.close()  # what garbage collection does to a run given up on
+    pending = cast(Generator[object], result.pending)  # a generator, typed as an Iterator
+    pending.close()  # what garbage collection does to a run given up on
     assert _InlineExecutor.instances[0].cancelled_on_shutdown is True
 
 
