@@ -222,6 +222,6 @@ def test_memory_does_not_grow_with_the_files(
     growth = _peak_bytes(tmp_path / "large", fmt) - small
     extra_keys = 300 * 10
     # What grows is KL003's registry: every name and variable, about 300 bytes a key here
-    # (tests/unit/test_duplicates.py). Before streaming, the reports of every key were held
+    # (tests/unit/test_engine_duplicates.py). Before streaming, the reports of every key were held
     # too, and every report was built whole: 700-1,800 bytes a key more.
     assert growth < extra_keys * 450, f"{growth / extra_keys:.0f} bytes a key"
