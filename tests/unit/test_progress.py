@@ -41,10 +41,3 @@ def test_shows_keys_unchecked_and_rate_limit_waits_then_clears() -> None:
     assert shown.startswith("\r[##################......]")
     line.close()
     assert stream.getvalue().endswith("\r\x1b[K")
-
-
-def test_cli_default_concurrency_mirrors_the_client() -> None:
-    from keylint.binance.client import DEFAULT_CONCURRENCY
-    from keylint.options import DEFAULT_CONCURRENCY as CLI_DEFAULT
-
-    assert CLI_DEFAULT == DEFAULT_CONCURRENCY
