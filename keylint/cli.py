@@ -17,7 +17,6 @@ from typing import Annotated, NoReturn
 import typer
 
 from keylint import __version__
-from keylint.commands.common import use_color  # noqa: F401 - the CLI's colour rule, for tests
 from keylint.errors import KeylintError
 from keylint.inert import inert_line, inert_lines
 from keylint.options import (

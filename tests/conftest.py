@@ -9,6 +9,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import pytest
 import typer
@@ -88,8 +89,14 @@ class Run:
     stderr: str
 
 
+class Keylint(Protocol):
+    """The `keylint` fixture's type: `keylint("validate", "x.yaml")` -> Run."""
+
+    def __call__(self, *args: str, env: dict[str, str] | None = None) -> Run: ...
+
+
 @pytest.fixture
-def keylint(monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
+def keylint(monkeypatch: pytest.MonkeyPatch) -> Iterator[Keylint]:
     """Run the real CLI in-process: `keylint("validate", "x.yaml")` -> Run."""
     runner = CliRunner()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from tests.conftest import REPO
+from tests.conftest import REPO, Keylint
 
 
 def quick_start() -> list[str]:
@@ -22,7 +22,7 @@ def test_quick_start_is_exactly_two_commands_and_ci_runs_the_second() -> None:
     assert commands[1] in ci
 
 
-def test_demo_command_runs_the_demo(keylint) -> None:
+def test_demo_command_runs_the_demo(keylint: Keylint) -> None:
     demo = quick_start()[0].split(".venv/bin/keylint ", 1)[1].split()
     run = keylint(*demo)
     assert run.exit_code == 1  # the demo fleet has errors on purpose

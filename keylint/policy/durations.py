@@ -18,7 +18,7 @@ _UNBOUNDED_SHORT = re.compile(r"^\d+[hdw]$")
 _UNBOUNDED_ISO = re.compile(r"^P(?!$)(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?$")
 
 # The policy schema's pattern for durations (schemas/policy.schema.json, which cannot import
-# it): tests/unit/policy/test_duration_pattern.py keeps the two equal, and this module's
+# it): tests/unit/policy/test_durations_pattern.py keeps the two equal, and this module's
 # parser accepting what it matches, so editors and the loader agree on what parses.
 PATTERN = (
     r"^(\d{1,6}[hdw]|P(?!$)(\d{1,6}W)?(\d{1,6}D)?(T(?=\d)(\d{1,6}H)?(\d{1,6}M)?(\d{1,6}S)?)?)$"

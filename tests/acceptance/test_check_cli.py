@@ -5,13 +5,15 @@ from __future__ import annotations
 import json
 import signal
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import pytest
+from syrupy.assertion import SnapshotAssertion
 
 from keylint import __version__
 from keylint.rules import Kind, all_rules
-from tests.conftest import FIXED_NOW, REPO
+from tests.conftest import FIXED_NOW, REPO, Keylint
 from tests.snapshots import sarif_rule_docs, sarif_without_rule_docs
 
 DEMO = ("examples/policies", "--state", "examples/state.json", "--now", FIXED_NOW)
@@ -32,18 +34,19 @@ EXPECTED_LIVE = {
 LIVE_RULES = {r.id for r in all_rules() if r.kind is Kind.LIVE}
 
 
-def report(keylint, *extra: str) -> dict:
+def report(keylint: Keylint, *extra: str) -> dict[str, Any]:
     run = keylint("check", *DEMO, "--format", "json", *extra)
-    return json.loads(run.stdout)
+    document: dict[str, Any] = json.loads(run.stdout)
+    return document
 
 
-def test_demo_fleet_yields_exactly_the_expected_drift(keylint) -> None:
+def test_demo_fleet_yields_exactly_the_expected_drift(keylint: Keylint) -> None:
     found = report(keylint)["findings"]
     live = {(f["key"], f["rule"]) for f in found if f["rule"] in LIVE_RULES}
     assert live == EXPECTED_LIVE
 
 
-def test_key_statuses(keylint) -> None:
+def test_key_statuses(keylint: Keylint) -> None:
     keys = {k["name"]: k for k in report(keylint)["keys"]}
     assert keys["market-maker"]["status"] == "drift"
     # Its entry has `permissions:` twice: which one is meant is unknown, so it is not judged.
@@ -58,7 +61,7 @@ def test_key_statuses(keylint) -> None:
     assert keys["venue-arb"]["status"] == "drift"  # KL303 does
 
 
-def test_every_finding_names_its_key_and_a_fix(keylint) -> None:
+def test_every_finding_names_its_key_and_a_fix(keylint: Keylint) -> None:
     for finding in report(keylint)["findings"]:
         assert finding["remediation"]
         if finding["rule"] in LIVE_RULES - {"KL307"}:
@@ -66,13 +69,13 @@ def test_every_finding_names_its_key_and_a_fix(keylint) -> None:
             assert finding["expected"] is not None and finding["actual"] is not None
 
 
-def test_report_matches_schema(keylint) -> None:
+def test_report_matches_schema(keylint: Keylint) -> None:
     schema = json.loads((REPO / "schemas" / "report.schema.json").read_text())
     jsonschema.Draft202012Validator(schema).validate(report(keylint))
 
 
 @pytest.mark.parametrize("fmt", ["text", "json", "sarif", "markdown", "github"])
-def test_check_demo_snapshot(keylint, snapshot, fmt: str) -> None:
+def test_check_demo_snapshot(keylint: Keylint, snapshot: SnapshotAssertion, fmt: str) -> None:
     run = keylint("check", *DEMO, "--format", fmt)
     assert run.exit_code == 1
     text = run.stdout.replace(__version__, "<version>")
@@ -82,7 +85,7 @@ def test_check_demo_snapshot(keylint, snapshot, fmt: str) -> None:
     assert text == snapshot
 
 
-def test_unchecked_keys_alone_exit_3(keylint, tmp_path: Path) -> None:
+def test_unchecked_keys_alone_exit_3(keylint: Keylint, tmp_path: Path) -> None:
     state = json.loads((REPO / "examples" / "state.json").read_text())
     policy = tmp_path / "p.yaml"
     policy.write_text(
@@ -113,7 +116,7 @@ def test_unchecked_keys_alone_exit_3(keylint, tmp_path: Path) -> None:
     ],
 )
 def test_broken_state_file_is_a_usage_error(
-    keylint, tmp_path: Path, content: str, words: str
+    keylint: Keylint, tmp_path: Path, content: str, words: str
 ) -> None:
     bad = tmp_path / "state.json"
     bad.write_text(content)
@@ -123,7 +126,7 @@ def test_broken_state_file_is_a_usage_error(
     assert "Traceback" not in run.stderr
 
 
-def test_missing_state_file_is_a_usage_error(keylint) -> None:
+def test_missing_state_file_is_a_usage_error(keylint: Keylint) -> None:
     run = keylint("check", "examples/policies", "--state", "no-such-state.json")
     assert run.exit_code == 2 and "no-such-state.json" in run.stderr
 
@@ -147,7 +150,7 @@ keys:
     ips: [203.0.113.11]
     max_age: 90d
 """
-ALPHA_READ = {
+ALPHA_READ: dict[str, Any] = {
     "status": "ok",
     "restrictions": {"ipRestrict": True, "createTime": 1793520000000, "enableReading": True},
     "listing": None,
@@ -161,7 +164,7 @@ def interrupted_check(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> tuple[
     `fetch_now` raises then (tests/hardening/test_interrupt.py sends the real signal)."""
     from keylint import live
     from keylint.binance.state import LiveState
-    from keylint.binance.state import parse_time as state_time
+    from keylint.times import parse_time as state_time
 
     def read_live(*_: object, **__: object) -> LiveState:
         unread = {"status": "error", "error": live.not_reached(signal.SIGINT)}
@@ -176,7 +179,9 @@ def interrupted_check(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> tuple[
 
 
 @pytest.mark.parametrize("fmt", ["text", "json", "sarif", "markdown", "github"])
-def test_interrupted_check_snapshot(keylint, snapshot, interrupted_check, fmt: str) -> None:
+def test_interrupted_check_snapshot(
+    keylint: Keylint, snapshot: SnapshotAssertion, interrupted_check: tuple[str, ...], fmt: str
+) -> None:
     run = keylint(*interrupted_check, "--format", fmt)
     assert run.exit_code == 130
     assert run.stderr == "keylint: interrupted: the report shows the keys read so far\n"
@@ -188,7 +193,9 @@ def test_interrupted_check_snapshot(keylint, snapshot, interrupted_check, fmt: s
 
 
 @pytest.mark.parametrize("fmt", ["text", "markdown", "github"])
-def test_an_interrupted_run_says_so_and_never_passes(keylint, interrupted_check, fmt) -> None:
+def test_an_interrupted_run_says_so_and_never_passes(
+    keylint: Keylint, interrupted_check: tuple[str, ...], fmt: str
+) -> None:
     out = keylint(*interrupted_check, "--format", fmt).stdout
     verdict = "interrupted before every key was read; so far no findings in 2 keys in 1 file, "
     assert verdict + "1 unchecked" in out
@@ -197,7 +204,9 @@ def test_an_interrupted_run_says_so_and_never_passes(keylint, interrupted_check,
         assert out.splitlines()[1].startswith("### ⚠️ keylint check: interrupted")
 
 
-def test_an_interrupted_runs_sarif_is_not_a_successful_execution(keylint, interrupted_check):
+def test_an_interrupted_runs_sarif_is_not_a_successful_execution(
+    keylint: Keylint, interrupted_check: tuple[str, ...]
+) -> None:
     log = json.loads(keylint(*interrupted_check, "--format", "sarif").stdout)
     schema = json.loads((REPO / "tests" / "data" / "sarif-schema-2.1.0.json").read_text())
     jsonschema.Draft7Validator(schema).validate(log)
@@ -224,7 +233,7 @@ TWICE = (
 
 @pytest.mark.parametrize("command", ["validate", "check"])
 def test_an_entry_with_a_duplicate_field_is_left_unchecked(
-    keylint, tmp_path: Path, command: str
+    keylint: Keylint, tmp_path: Path, command: str
 ) -> None:
     policy = tmp_path / "p.yaml"
     policy.write_text(TWICE)

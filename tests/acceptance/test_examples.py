@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import EXAMPLES, FIXED_NOW, REPO
+from tests.conftest import EXAMPLES, FIXED_NOW, REPO, Keylint
 
 _EXPECT = re.compile(r"#\s*expect:\s*(KL\d{3}(?:\s*,\s*KL\d{3})*)")
 
 
 def expected_marks(path: Path) -> list[tuple[int, str]]:
-    marks = []
+    marks: list[tuple[int, str]] = []
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         match = _EXPECT.search(line)
         if match:
@@ -25,7 +25,7 @@ POLICY_FILES = sorted([*EXAMPLES.glob("*.yaml"), *(REPO / "policies").glob("*.ya
 
 
 @pytest.mark.parametrize("path", POLICY_FILES, ids=lambda p: p.relative_to(REPO).as_posix())
-def test_example_findings_match_their_marks(keylint, path: Path) -> None:
+def test_example_findings_match_their_marks(keylint: Keylint, path: Path) -> None:
     import json
 
     run = keylint("validate", str(path), "--format", "json", "--now", FIXED_NOW)
@@ -43,7 +43,7 @@ def test_every_static_rule_is_shown_by_the_examples() -> None:
     assert static - shown == {"KL003", "KL004"}
 
 
-def test_project_policies_are_clean(keylint) -> None:
+def test_project_policies_are_clean(keylint: Keylint) -> None:
     run = keylint("validate")
     assert run.exit_code == 0, run.stdout
     assert "no findings" in run.stdout

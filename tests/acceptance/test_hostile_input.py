@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from keylint.policy.yamlload import MAX_FILE_BYTES
+from tests.conftest import Keylint
 
 GOOD = (
     "version: 1\nkeys:\n  - name: good\n    permissions: [reading]\n    ips: [10.0.0.1]\n"
@@ -107,7 +108,7 @@ HOSTILE: list[tuple[str, bytes, tuple[int, int], str, str]] = [
     ("content", "where", "rule", "words"), [h[1:] for h in HOSTILE], ids=[h[0] for h in HOSTILE]
 )
 def test_hostile_file_gets_a_located_finding_and_others_still_run(
-    keylint, tmp_path: Path, content: bytes, where: tuple[int, int], rule: str, words: str
+    keylint: Keylint, tmp_path: Path, content: bytes, where: tuple[int, int], rule: str, words: str
 ) -> None:
     (tmp_path / "a-hostile.yaml").write_bytes(content)
     (tmp_path / "z-good.yaml").write_text(GOOD)
@@ -129,7 +130,9 @@ def test_hostile_file_gets_a_located_finding_and_others_still_run(
     assert any(f["key"] == "good" and f["rule"] == "KL204" for f in report["findings"])
 
 
-def test_unreadable_file_is_a_finding(keylint, tmp_path: Path, monkeypatch) -> None:
+def test_unreadable_file_is_a_finding(
+    keylint: Keylint, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # CI runs as root, which reads any file: simulate the permission error at the open call.
     target = tmp_path / "locked.yaml"
     target.write_text(GOOD)
@@ -148,7 +151,9 @@ def test_unreadable_file_is_a_finding(keylint, tmp_path: Path, monkeypatch) -> N
     assert run.exit_code == 1
 
 
-def test_a_directory_named_like_a_policy_and_a_symlink_loop(keylint, tmp_path: Path) -> None:
+def test_a_directory_named_like_a_policy_and_a_symlink_loop(
+    keylint: Keylint, tmp_path: Path
+) -> None:
     (tmp_path / "dir.yaml").mkdir()
     (tmp_path / "loop").symlink_to(tmp_path)
     (tmp_path / "p.yaml").write_text(GOOD)
@@ -157,7 +162,7 @@ def test_a_directory_named_like_a_policy_and_a_symlink_loop(keylint, tmp_path: P
     assert [k["name"] for k in report["keys"]] == ["good"]
 
 
-def test_thousands_of_files_in_one_folder(keylint, tmp_path: Path) -> None:
+def test_thousands_of_files_in_one_folder(keylint: Keylint, tmp_path: Path) -> None:
     for i in range(2000):
         (tmp_path / f"p{i:04}.yaml").write_text(GOOD.replace("good", f"k{i}"))
     (tmp_path / "p0500.yaml").write_text("version: 1\nkeys: [\n")
@@ -294,7 +299,7 @@ def test_symlink_out_of_the_folder_is_not_followed(tmp_path: Path) -> None:
     ],
 )
 def test_one_file_reached_by_two_paths_is_linted_once(
-    keylint, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, setup: str, args: list[str]
+    keylint: Keylint, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, setup: str, args: list[str]
 ) -> None:
     folder = tmp_path / "policies"
     folder.mkdir()
@@ -312,7 +317,7 @@ def test_one_file_reached_by_two_paths_is_linted_once(
     assert not [f for f in report["findings"] if f["rule"] == "KL003"]
 
 
-def test_upper_case_extensions_are_policy_files(keylint, tmp_path: Path) -> None:
+def test_upper_case_extensions_are_policy_files(keylint: Keylint, tmp_path: Path) -> None:
     (tmp_path / "a.YAML").write_text(GOOD.replace("good", "upper-yaml"))
     (tmp_path / "b.Yml").write_text(GOOD.replace("good", "mixed-yml"))
     (tmp_path / "c.yaml.bak").write_text("not: [a policy")

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from keylint.reporters import FORMATS
-from tests.conftest import FIXED_NOW
+from tests.conftest import FIXED_NOW, Keylint
 from tests.hardening.inertcheck import assert_inert, hidden_characters
 
 # Terminal escapes (colour, window title, clear screen), BEL, a forged workflow command on a
@@ -97,7 +97,9 @@ def fleet(tmp_path: Path) -> tuple[str, str]:
 
 @pytest.mark.parametrize("fmt", FORMATS)
 @pytest.mark.parametrize("command", ["check", "validate"])
-def test_every_format_is_inert(keylint, fleet: tuple[str, str], command: str, fmt: str) -> None:
+def test_every_format_is_inert(
+    keylint: Keylint, fleet: tuple[str, str], command: str, fmt: str
+) -> None:
     policies, state = fleet
     extra = ("--state", state) if command == "check" else ()
     run = keylint(command, policies, *extra, "--now", FIXED_NOW, "--format", fmt)
@@ -113,7 +115,7 @@ def test_every_format_is_inert(keylint, fleet: tuple[str, str], command: str, fm
 
 
 @pytest.mark.parametrize("fmt", ["json", "sarif"])
-def test_json_keeps_values_as_data(keylint, fleet: tuple[str, str], fmt: str) -> None:
+def test_json_keeps_values_as_data(keylint: Keylint, fleet: tuple[str, str], fmt: str) -> None:
     """JSON escapes what it must, in JSON's own escapes: the document decodes to the value,
     and only SARIF's message texts (read by people in a code-scanning UI) are escaped."""
     policies, state = fleet
@@ -134,7 +136,7 @@ def test_json_keeps_values_as_data(keylint, fleet: tuple[str, str], fmt: str) ->
 
 
 @pytest.mark.parametrize("fmt", ["text", "json"])
-def test_plan_is_inert(keylint, fleet: tuple[str, str], fmt: str) -> None:
+def test_plan_is_inert(keylint: Keylint, fleet: tuple[str, str], fmt: str) -> None:
     policies, state = fleet
     run = keylint("plan", policies, "--state", state, "--now", FIXED_NOW, "--format", fmt)
     assert run.exit_code == 1, run.stderr
@@ -152,7 +154,9 @@ def strings(value: object) -> list[str]:
     return [s for item in value for s in strings(item)] if isinstance(value, list) else []
 
 
-def test_the_text_report_escapes_each_value_where_it_stands(keylint, fleet) -> None:
+def test_the_text_report_escapes_each_value_where_it_stands(
+    keylint: Keylint, fleet: tuple[str, str]
+) -> None:
     policies, state = fleet
     run = keylint("check", policies, "--state", state, "--now", FIXED_NOW)
     assert "team\\x1b[2J\\n::error::x.yaml" in run.stdout  # the file name, one line
@@ -163,7 +167,7 @@ def test_the_text_report_escapes_each_value_where_it_stands(keylint, fleet) -> N
     assert "#\\x23[warning]old" in run.stdout
 
 
-def test_markdown_neutralises_mentions_and_html(keylint, fleet: tuple[str, str]) -> None:
+def test_markdown_neutralises_mentions_and_html(keylint: Keylint, fleet: tuple[str, str]) -> None:
     policies, state = fleet
     run = keylint("check", policies, "--state", state, "--now", FIXED_NOW, "-f", "markdown")
     body = run.stdout
@@ -172,7 +176,7 @@ def test_markdown_neutralises_mentions_and_html(keylint, fleet: tuple[str, str])
     assert "`@org/team`" in body
 
 
-def test_an_error_line_on_stderr_is_inert(keylint, tmp_path: Path) -> None:
+def test_an_error_line_on_stderr_is_inert(keylint: Keylint, tmp_path: Path) -> None:
     """A usage error quotes what it was given (here a state file's name): escaped."""
     missing = str(tmp_path / "state\x1b[2J\n::error::forged.json")
     (tmp_path / "p.yaml").write_text("version: 1\nkeys: []\n")

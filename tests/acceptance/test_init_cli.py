@@ -6,21 +6,22 @@ import json
 from pathlib import Path
 
 import pytest
+from syrupy.assertion import SnapshotAssertion
 
 from keylint.rules import Kind, all_rules
-from tests.conftest import FIXED_NOW
+from tests.conftest import FIXED_NOW, Keylint
 
 # KL303 is a date Binance announced, not a mismatch init could declare away.
 LIVE_RULES = {r.id for r in all_rules() if r.kind is Kind.LIVE} - {"KL303"}
 
 
-def test_init_from_state_snapshot(keylint, snapshot) -> None:
+def test_init_from_state_snapshot(keylint: Keylint, snapshot: SnapshotAssertion) -> None:
     run = keylint("init", "--state", "examples/state.json", "--now", FIXED_NOW)
     assert run.exit_code == 0
     assert run.stdout == snapshot
 
 
-def test_init_output_checks_with_zero_drift(keylint, tmp_path: Path) -> None:
+def test_init_output_checks_with_zero_drift(keylint: Keylint, tmp_path: Path) -> None:
     adopted = tmp_path / "adopted.yaml"
     run = keylint("init", "--state", "examples/state.json", "--now", FIXED_NOW, "-o", str(adopted))
     assert run.exit_code == 0 and run.stdout == ""
@@ -42,7 +43,7 @@ def test_init_output_checks_with_zero_drift(keylint, tmp_path: Path) -> None:
     assert "lapses trading on this key on 2026-11-29" in adopted.read_text()
 
 
-def test_init_for_one_sub_account(keylint) -> None:
+def test_init_for_one_sub_account(keylint: Keylint) -> None:
     run = keylint(
         "init",
         "--state",
@@ -64,7 +65,7 @@ def test_init_for_one_sub_account(keylint) -> None:
         (["--sub-account", "mm@example.com"], "needs the master's credentials"),
     ],
 )
-def test_init_usage_errors(keylint, args: list[str], words: str) -> None:
+def test_init_usage_errors(keylint: Keylint, args: list[str], words: str) -> None:
     run = keylint("init", *args)
     assert run.exit_code == 2 and words in run.stderr
 
@@ -81,13 +82,17 @@ def test_init_usage_errors(keylint, args: list[str], words: str) -> None:
     ],
     ids=["unknown-sub-account", "bad-name", "bad-variable"],
 )
-def test_init_refuses_what_would_not_validate(keylint, args: list[str], words: str) -> None:
+def test_init_refuses_what_would_not_validate(
+    keylint: Keylint, args: list[str], words: str
+) -> None:
     run = keylint("init", *args)
     assert run.exit_code == 2 and words in run.stderr
     assert run.stdout == ""  # no empty or broken policy printed
 
 
-def test_a_hostile_state_cannot_smuggle_policy_through_init(keylint, tmp_path: Path) -> None:
+def test_a_hostile_state_cannot_smuggle_policy_through_init(
+    keylint: Keylint, tmp_path: Path
+) -> None:
     """Strings from Binance or a state file end up in comments and values of the policy init
     prints: a line break in them must never start a line of YAML (a `waivers:` of its own)."""
     state = json.loads(Path("examples/state.json").read_text())

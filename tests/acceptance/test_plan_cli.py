@@ -5,24 +5,27 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import pytest
+from syrupy.assertion import SnapshotAssertion
 
 from keylint import __version__
-from tests.conftest import FIXED_NOW, REPO
+from tests.conftest import FIXED_NOW, REPO, Keylint
 
 DEMO = ("plan", "examples/policies", "--state", "examples/state.json", "--now", FIXED_NOW)
 PLAN_SCHEMA = json.loads((REPO / "schemas" / "plan.schema.json").read_text())
 
 
-def plan(keylint, *extra: str) -> dict:
+def plan(keylint: Keylint, *extra: str) -> dict[str, Any]:
     run = keylint(*DEMO, "--format", "json", *extra)
     assert run.exit_code == 1, run.stderr  # drift at error level: check's exit code
-    return json.loads(run.stdout)
+    document: dict[str, Any] = json.loads(run.stdout)
+    return document
 
 
-def test_demo_plan_calls_the_api_only_for_the_sub_account_key(keylint) -> None:
+def test_demo_plan_calls_the_api_only_for_the_sub_account_key(keylint: Keylint) -> None:
     document = plan(keylint)
     jsonschema.validate(document, PLAN_SCHEMA)
     [key] = document["keys"]
@@ -40,7 +43,7 @@ def test_demo_plan_calls_the_api_only_for_the_sub_account_key(keylint) -> None:
     assert key["changes"][1]["params"]["ipAddress"] == "192.0.2.50"
 
 
-def test_demo_plan_lists_what_the_api_cannot_change_as_manual_steps(keylint) -> None:
+def test_demo_plan_lists_what_the_api_cannot_change_as_manual_steps(keylint: Keylint) -> None:
     manual = {(step["key"], step["rule"]): step for step in plan(keylint)["manual"]}
     assert set(manual) == {
         ("reporting", "KL304"),
@@ -60,7 +63,7 @@ def test_demo_plan_lists_what_the_api_cannot_change_as_manual_steps(keylint) -> 
     assert "status: retired" in manual[None, "KL307"]["why"]
 
 
-def test_waived_drift_is_not_planned(keylint, tmp_path: Path) -> None:
+def test_waived_drift_is_not_planned(keylint: Keylint, tmp_path: Path) -> None:
     policies = tmp_path / "policies"
     policies.mkdir()
     for source in (REPO / "examples" / "policies").glob("*.yaml"):
@@ -83,7 +86,7 @@ def test_waived_drift_is_not_planned(keylint, tmp_path: Path) -> None:
     assert "remove_ips" in actions
 
 
-def test_plan_output_saves_json_and_still_prints_the_plan(keylint, tmp_path: Path) -> None:
+def test_plan_output_saves_json_and_still_prints_the_plan(keylint: Keylint, tmp_path: Path) -> None:
     saved = tmp_path / "plan.json"
     run = keylint(*DEMO, "--output", str(saved))
     assert run.stdout.startswith("Plan: 3 API calls on 1 key")
@@ -93,12 +96,14 @@ def test_plan_output_saves_json_and_still_prints_the_plan(keylint, tmp_path: Pat
 
 
 @pytest.mark.parametrize("fmt", ["text", "json"])
-def test_plan_demo_snapshot(keylint, snapshot, fmt: str) -> None:
+def test_plan_demo_snapshot(keylint: Keylint, snapshot: SnapshotAssertion, fmt: str) -> None:
     run = keylint(*DEMO, "--format", fmt)
     assert run.stdout.replace(__version__, "<version>") == snapshot
 
 
-def test_apply_refuses_an_edited_or_foreign_plan_before_any_call(keylint, tmp_path: Path) -> None:
+def test_apply_refuses_an_edited_or_foreign_plan_before_any_call(
+    keylint: Keylint, tmp_path: Path
+) -> None:
     saved = tmp_path / "plan.json"
     keylint(*DEMO, "--output", str(saved))
     document = json.loads(saved.read_text())

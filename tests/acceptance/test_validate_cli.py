@@ -7,10 +7,11 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from syrupy.assertion import SnapshotAssertion
 
 from keylint import __version__
 from keylint.rules import all_rules
-from tests.conftest import FIXED_NOW, REPO
+from tests.conftest import FIXED_NOW, REPO, Keylint
 from tests.snapshots import dumps, sarif_rule_docs, sarif_without_rule_docs
 
 DEMO = "examples/policies"
@@ -22,7 +23,7 @@ def pinned(text: str) -> str:
 
 
 @pytest.mark.parametrize("fmt", ["text", "json", "sarif", "markdown", "github"])
-def test_demo_report_snapshot(keylint, snapshot, fmt: str) -> None:
+def test_demo_report_snapshot(keylint: Keylint, snapshot: SnapshotAssertion, fmt: str) -> None:
     run = keylint("validate", DEMO, "--format", fmt, "--now", FIXED_NOW)
     assert run.exit_code == 1
     assert run.stderr == ""
@@ -33,14 +34,14 @@ def test_demo_report_snapshot(keylint, snapshot, fmt: str) -> None:
     assert text == snapshot
 
 
-def test_sarif_rule_docs_snapshot(keylint, snapshot) -> None:
+def test_sarif_rule_docs_snapshot(keylint: Keylint, snapshot: SnapshotAssertion) -> None:
     """Every rule's SARIF documentation, stored once for every SARIF snapshot (snapshots.py)."""
     docs = sarif_rule_docs(keylint)
     assert [rule["id"] for rule in docs] == sorted(rule.id for rule in all_rules())
     assert dumps(docs) == snapshot
 
 
-def test_json_report_matches_its_schema_and_the_spec(keylint) -> None:
+def test_json_report_matches_its_schema_and_the_spec(keylint: Keylint) -> None:
     run = keylint("validate", DEMO, "--format", "json", "--now", FIXED_NOW)
     report = json.loads(run.stdout)
     schema = json.loads((REPO / "schemas" / "report.schema.json").read_text())
@@ -54,7 +55,7 @@ def test_json_report_matches_its_schema_and_the_spec(keylint) -> None:
     assert len(fingerprints) == len(set(fingerprints))
 
 
-def test_sarif_is_valid_sarif_2_1_0(keylint) -> None:
+def test_sarif_is_valid_sarif_2_1_0(keylint: Keylint) -> None:
     run = keylint("validate", DEMO, "--format", "sarif", "--now", FIXED_NOW)
     log = json.loads(run.stdout)
     schema = json.loads((REPO / "tests" / "data" / "sarif-schema-2.1.0.json").read_text())
@@ -65,7 +66,7 @@ def test_sarif_is_valid_sarif_2_1_0(keylint) -> None:
     assert [r["ruleId"] for r in waived] == ["KL205"]
 
 
-def test_fingerprints_survive_edits_elsewhere_in_the_file(keylint, tmp_path: Path) -> None:
+def test_fingerprints_survive_edits_elsewhere_in_the_file(keylint: Keylint, tmp_path: Path) -> None:
     source = (REPO / DEMO / "fleet.yaml").read_text()
     (tmp_path / "fleet.yaml").write_text(source)
     (tmp_path / "moved.yaml").write_text("# a new comment\n# and another\n" + source)
@@ -78,12 +79,12 @@ def test_fingerprints_survive_edits_elsewhere_in_the_file(keylint, tmp_path: Pat
 
 
 @pytest.mark.parametrize(("fail_on", "code"), [("error", 1), ("warning", 1), ("never", 0)])
-def test_fail_on_threshold(keylint, fail_on: str, code: int) -> None:
+def test_fail_on_threshold(keylint: Keylint, fail_on: str, code: int) -> None:
     assert keylint("validate", DEMO, "--fail-on", fail_on, "--now", FIXED_NOW).exit_code == code
 
 
 def test_warnings_only_pass_at_default_threshold_and_fail_at_warning(
-    keylint, tmp_path: Path
+    keylint: Keylint, tmp_path: Path
 ) -> None:
     (tmp_path / "p.yaml").write_text(
         "version: 1\nkeys:\n  - name: a\n    permissions: [reading]\n    ips: [203.0.113.1]\n"
@@ -92,7 +93,7 @@ def test_warnings_only_pass_at_default_threshold_and_fail_at_warning(
     assert keylint("validate", str(tmp_path), "--fail-on", "warning").exit_code == 1
 
 
-def test_missing_path_is_a_usage_error(keylint) -> None:
+def test_missing_path_is_a_usage_error(keylint: Keylint) -> None:
     run = keylint("validate", "no/such/policies.yaml")
     assert run.exit_code == 2
     assert run.stderr == "keylint: error: no such file or directory: no/such/policies.yaml\n"
@@ -100,13 +101,15 @@ def test_missing_path_is_a_usage_error(keylint) -> None:
 
 
 @pytest.mark.parametrize("args", [["--format", "xml"], ["--frobnicate"], ["--now", "yesterday"]])
-def test_bad_options_are_usage_errors(keylint, args: list[str]) -> None:
+def test_bad_options_are_usage_errors(keylint: Keylint, args: list[str]) -> None:
     run = keylint("validate", DEMO, *args)
     assert run.exit_code == 2
     assert "Traceback" not in run.stdout + run.stderr
 
 
-def test_output_file_is_written_whole_and_stdout_stays_empty(keylint, tmp_path: Path) -> None:
+def test_output_file_is_written_whole_and_stdout_stays_empty(
+    keylint: Keylint, tmp_path: Path
+) -> None:
     target = tmp_path / "report.json"
     run = keylint("validate", DEMO, "--format", "json", "--output", str(target), "--now", FIXED_NOW)
     assert run.exit_code == 1 and run.stdout == ""
@@ -114,13 +117,13 @@ def test_output_file_is_written_whole_and_stdout_stays_empty(keylint, tmp_path: 
     assert [p.name for p in tmp_path.iterdir()] == ["report.json"]  # no temp file left behind
 
 
-def test_output_into_missing_folder_is_a_usage_error(keylint, tmp_path: Path) -> None:
+def test_output_into_missing_folder_is_a_usage_error(keylint: Keylint, tmp_path: Path) -> None:
     run = keylint("validate", DEMO, "--output", str(tmp_path / "nope" / "r.txt"))
     assert run.exit_code == 2 and "does not exist" in run.stderr
 
 
-def test_no_colour_when_piped_and_colour_on_a_terminal(monkeypatch) -> None:
-    from keylint.cli import use_color
+def test_no_colour_when_piped_and_colour_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    from keylint.commands.common import use_color
 
     class Tty:
         def isatty(self) -> bool:
@@ -148,21 +151,21 @@ def test_text_colour_codes_only_when_asked() -> None:
     assert "\x1b[" not in render(result, color=False)
 
 
-def test_rules_lists_every_rule(keylint, snapshot) -> None:
+def test_rules_lists_every_rule(keylint: Keylint, snapshot: SnapshotAssertion) -> None:
     run = keylint("rules")
     assert run.exit_code == 0
     assert run.stdout == snapshot
     assert run.stdout.count("\nKL") == len(all_rules()) >= 25
 
 
-def test_rules_explains_one(keylint, snapshot) -> None:
+def test_rules_explains_one(keylint: Keylint, snapshot: SnapshotAssertion) -> None:
     run = keylint("rules", "KL204")
     assert run.exit_code == 0
     assert run.stdout == snapshot
     assert keylint("rules", "ip-unusable").stdout == run.stdout
 
 
-def test_unknown_rule_is_a_usage_error(keylint) -> None:
+def test_unknown_rule_is_a_usage_error(keylint: Keylint) -> None:
     run = keylint("rules", "KL999")
     assert run.exit_code == 2 and "no rule 'KL999'" in run.stderr
 
@@ -184,7 +187,7 @@ def test_validate_does_not_import_the_http_stack() -> None:
 
 
 def test_addresses_binance_never_shows_are_located_errors_with_the_fix(
-    keylint, tmp_path: Path
+    keylint: Keylint, tmp_path: Path
 ) -> None:
     (tmp_path / "egress.yaml").write_text(
         "version: 1\n"
@@ -322,7 +325,9 @@ MESSAGES = [
 @pytest.mark.parametrize(
     ("tail", "messages"), [m[1:] for m in MESSAGES], ids=[m[0] for m in MESSAGES]
 )
-def test_policy_problem_message(keylint, tmp_path: Path, tail: str, messages: list[str]) -> None:
+def test_policy_problem_message(
+    keylint: Keylint, tmp_path: Path, tail: str, messages: list[str]
+) -> None:
     policy = tmp_path / "p.yaml"
     policy.write_text(ENTRY + tail, encoding="utf-8")
     run = keylint("validate", str(policy), "--format", "json")
@@ -331,7 +336,7 @@ def test_policy_problem_message(keylint, tmp_path: Path, tail: str, messages: li
     assert run.exit_code == 1
 
 
-def test_waiver_did_you_mean_names_the_fix(keylint, tmp_path: Path) -> None:
+def test_waiver_did_you_mean_names_the_fix(keylint: Keylint, tmp_path: Path) -> None:
     policy = tmp_path / "p.yaml"
     policy.write_text(
         ENTRY + "    max_age: 9d\n    waivers: [{rule: kl205, reason: r, expires: 2030-01-01}]\n"
@@ -349,7 +354,7 @@ def test_waiver_did_you_mean_names_the_fix(keylint, tmp_path: Path) -> None:
         ("ip-unusabel", "did you mean KL204 (ip-unusable)?"),
     ],
 )
-def test_unknown_rule_suggests_the_rules_meant(keylint, asked: str, words: str) -> None:
+def test_unknown_rule_suggests_the_rules_meant(keylint: Keylint, asked: str, words: str) -> None:
     run = keylint("rules", asked)
     assert run.exit_code == 2
     assert run.stderr.startswith(f"keylint: error: no rule {asked!r}; {words}")

@@ -25,7 +25,7 @@ import yaml
 
 from keylint.testing.emulator import Emulator, Scenario, generate_key
 from tests.conftest import REPO
-from tests.integration.github_fake import TOKEN, FakeGitHub
+from tests.github_fake import TOKEN, FakeGitHub
 
 ACTION = REPO / "action.yml"
 WORKFLOWS = sorted((REPO / "examples" / "github").glob("*.yml"))
@@ -38,7 +38,7 @@ def _load(path: Path) -> dict[str, Any]:
     return data
 
 
-def _on(workflow: dict[str, Any]) -> Any:
+def _on(workflow: dict[Any, Any]) -> Any:  # keys: YAML 1.1 reads a bare `on:` as True
     return workflow.get("on", workflow.get(True))  # YAML 1.1 reads a bare `on:` as True
 
 

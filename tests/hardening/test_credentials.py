@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from keylint.testing.emulator import Emulator
-from tests.integration.emuhelpers import Fleet
+from tests.emuhelpers import Fleet
 
 POLICY = """\
 version: 1

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from keylint.policy.loader import load_policy_file
+from tests.conftest import Keylint
 
 GOOD = (
     "version: 1\nkeys:\n  - name: good\n    permissions: [reading]\n    ips: [10.0.0.1]\n"
@@ -51,7 +52,7 @@ def test_30_megabyte_policy_is_refused_quickly_without_reading_it_whole(tmp_path
     assert peak < 12 * 1024 * 1024, f"peak traced allocation {peak:,} bytes"
 
 
-def test_30_megabyte_policy_through_the_cli(keylint, tmp_path: Path) -> None:
+def test_30_megabyte_policy_through_the_cli(keylint: Keylint, tmp_path: Path) -> None:
     (tmp_path / "a-huge.yaml").write_bytes(b"version: 1\n#" + b"x" * (30 * 1024 * 1024) + b"\n")
     (tmp_path / "z-good.yaml").write_text(GOOD)
     started = time.monotonic()
@@ -81,7 +82,9 @@ NESTED = [
 
 
 @pytest.mark.parametrize("content", [n[1] for n in NESTED], ids=[n[0] for n in NESTED])
-def test_20000_levels_of_nesting_is_a_finding(keylint, tmp_path: Path, content: bytes) -> None:
+def test_20000_levels_of_nesting_is_a_finding(
+    keylint: Keylint, tmp_path: Path, content: bytes
+) -> None:
     (tmp_path / "a-deep.yaml").write_bytes(content)
     (tmp_path / "z-good.yaml").write_text(GOOD)
     run = keylint("validate", str(tmp_path), "--format", "json")
@@ -113,7 +116,9 @@ DEEP_STATES = [
 
 
 @pytest.mark.parametrize("text", [d[1] for d in DEEP_STATES], ids=[d[0] for d in DEEP_STATES])
-def test_deeply_nested_state_file_is_a_usage_error(keylint, tmp_path: Path, text: str) -> None:
+def test_deeply_nested_state_file_is_a_usage_error(
+    keylint: Keylint, tmp_path: Path, text: str
+) -> None:
     from keylint.binance.state import StateFileError, read_state
 
     state = tmp_path / "state.json"
@@ -131,7 +136,7 @@ def test_deeply_nested_state_file_is_a_usage_error(keylint, tmp_path: Path, text
 @pytest.mark.parametrize(
     "count", [5_000, pytest.param(50_000, marks=pytest.mark.slow)], ids=["5000", "50000"]
 )
-def test_state_file_with_many_keys(keylint, tmp_path: Path, count: int) -> None:
+def test_state_file_with_many_keys(keylint: Keylint, tmp_path: Path, count: int) -> None:
     """A huge state file is read whole and every undeclared listing row still reported; the
     50,000-key run (about 30 s) is a soak test behind the `slow` marker."""
     entry = {

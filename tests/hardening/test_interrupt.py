@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from keylint.testing.emulator import PATH_RESTRICTIONS, Emulator, Fault
-from tests.integration.emuhelpers import Fleet
+from tests.emuhelpers import Fleet
 
 POLICY = """\
 version: 1

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from keylint.output import OutputError, write_atomic
+from tests.conftest import Keylint
 
 STATE = ["check", "examples/policies", "--state", "examples/state.json", "--now", "2026-11-24"]
 REPO = Path(__file__).resolve().parents[2]
@@ -66,7 +67,9 @@ def test_a_fifo_is_written_directly_not_replaced(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("command", [STATE, ["validate", "examples/policies"]])
-def test_output_to_a_character_device_leaves_the_device(keylint, command: list[str]) -> None:
+def test_output_to_a_character_device_leaves_the_device(
+    keylint: Keylint, command: list[str]
+) -> None:
     before = os.stat("/dev/null")
     run = keylint(*command, "--output", "/dev/null")
     assert run.exit_code == 1, run.stderr  # the demo's findings, written to the device
@@ -74,7 +77,9 @@ def test_output_to_a_character_device_leaves_the_device(keylint, command: list[s
     assert stat.S_ISCHR(after.st_mode) and after.st_rdev == before.st_rdev
 
 
-def test_a_read_only_file_a_folder_and_a_socket_are_refused(keylint, tmp_path: Path) -> None:
+def test_a_read_only_file_a_folder_and_a_socket_are_refused(
+    keylint: Keylint, tmp_path: Path
+) -> None:
     read_only = tmp_path / "frozen.json"
     read_only.write_text("keep me")
     read_only.chmod(0o444)
@@ -145,7 +150,7 @@ def test_stdout_on_a_full_disk_is_one_line_and_exit_2() -> None:
     ],
 )
 def test_bad_options_are_usage_errors_before_anything_runs(
-    keylint, args: list[str], words: str
+    keylint: Keylint, args: list[str], words: str
 ) -> None:
     run = keylint(*args)
     assert run.exit_code == 2, run.stdout + run.stderr
@@ -153,7 +158,7 @@ def test_bad_options_are_usage_errors_before_anything_runs(
     assert "Traceback" not in run.stderr
 
 
-def test_a_password_in_the_base_url_goes_nowhere(keylint, tmp_path: Path) -> None:
+def test_a_password_in_the_base_url_goes_nowhere(keylint: Keylint, tmp_path: Path) -> None:
     password = "hunter2-" + os.urandom(6).hex()
     url = f"http://keylint:{password}@127.0.0.1:9"
     for command in (

@@ -13,6 +13,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
 from keylint.secrets import redact
+from tests.conftest import Keylint
 
 FORMATS = ("text", "json", "sarif", "markdown", "github")
 
@@ -84,7 +85,7 @@ def hostile_files(token: str, body: str) -> dict[str, str]:
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_no_finding_repeats_a_pasted_secret_in_any_format(
-    keylint, tmp_path: Path, fmt: str
+    keylint: Keylint, tmp_path: Path, fmt: str
 ) -> None:
     token = api_secret()
     body = pkcs8_body(ed25519.Ed25519PrivateKey.generate())
@@ -99,7 +100,7 @@ def test_no_finding_repeats_a_pasted_secret_in_any_format(
     assert "KL004" in output  # the secret is still reported, by position
 
 
-def test_a_secret_in_a_usage_error_is_redacted(keylint, tmp_path: Path) -> None:
+def test_a_secret_in_a_usage_error_is_redacted(keylint: Keylint, tmp_path: Path) -> None:
     token = api_secret()
     run = keylint("check", "examples/policies", "--state", str(tmp_path / f"{token}.json"))
     assert run.exit_code == 2

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from keylint.cli import app
 from keylint.testing.emulator import PATH_RESTRICTIONS, PATH_SUB_API_IP, Emulator, Fault
-from tests.integration.emuhelpers import Fleet
+from tests.emuhelpers import Fleet
 
 FORMATS = ("text", "json", "sarif", "markdown", "github")
 NOW = "2026-11-24T09:00:00Z"

@@ -6,9 +6,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from emuhelpers import Fleet
 
 from keylint.testing.emulator import Emulator
+from tests.emuhelpers import Fleet
 
 
 @pytest.fixture

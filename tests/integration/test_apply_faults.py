@@ -14,10 +14,10 @@ import time
 from pathlib import Path
 
 import pytest
-from emuhelpers import Fleet
 from test_apply_live import EMAIL, IP_LIST, IP_V2, PERMISSION, SUB_API, build
 
 from keylint.testing.emulator import Emulator, Fault
+from tests.emuhelpers import Fleet
 
 # The plan's changes as the emulator sees them: (method, path) -> the plan's action.
 ACTIONS = {
@@ -242,10 +242,10 @@ def test_no_key_readable_no_stray_task_and_no_false_all_clear(
     (tmp_path / "policies.yaml").write_text(policy)
     with Emulator(fleet.scenario) as emu:
         runs = {}
-        for command in (["check"], ["fetch"], ["plan"], ["apply", "--yes"]):
-            process = start(fleet, tmp_path, *command, "--base-url", emu.base_url)
+        for args in (["check"], ["fetch"], ["plan"], ["apply", "--yes"]):
+            process = start(fleet, tmp_path, *args, "--base-url", emu.base_url)
             stdout, stderr = process.communicate(timeout=60)
-            runs[command[0]] = (process.returncode, stdout, stderr)
+            runs[args[0]] = (process.returncode, stdout, stderr)
     for command, (returncode, stdout, stderr) in runs.items():
         assert not any(bad in stdout + stderr for bad in BAD), (command, stdout, stderr)
         assert returncode == (3 if command == "fetch" else exit_code), (command, stdout, stderr)

@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from emuhelpers import Fleet, writes
 
 from keylint.testing.emulator import Emulator, Fault
+from tests.emuhelpers import Fleet, writes
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 EMAIL = "mm@example.com"
@@ -272,7 +272,7 @@ def test_a_stale_saved_plan_is_refused(tmp_path: Path) -> None:
 
 def _edit_change(document: dict[str, Any], key: str, action: str) -> dict[str, Any]:
     entry = next(k for k in document["keys"] if k["name"] == key)
-    return next(c for c in entry["changes"] if c["action"] == action)  # type: ignore[no-any-return]
+    return next(c for c in entry["changes"] if c["action"] == action)
 
 
 def grant_through_revoke(document: dict[str, Any]) -> str:

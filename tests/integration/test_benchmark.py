@@ -9,9 +9,9 @@ from __future__ import annotations
 import time
 
 import pytest
-from emuhelpers import Fleet, fetch
 
 from keylint.testing.emulator import PATH_RESTRICTIONS, Emulator, Fault
+from tests.emuhelpers import Fleet, fetch
 
 KEYS = 300
 

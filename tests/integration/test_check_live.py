@@ -10,10 +10,9 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from emuhelpers import Fleet
-
 from keylint.rules import Kind, all_rules
 from keylint.testing.emulator import Emulator, generate_key
+from tests.emuhelpers import Fleet
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 LOOPBACK = "127.0.0.1"  # the tests' egress address, as Binance would see it

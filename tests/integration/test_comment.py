@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from github_fake import TOKEN, FakeGitHub
 
 from keylint.reporters.markdown import MARKER
 from tests.conftest import FIXED_NOW
+from tests.github_fake import TOKEN, FakeGitHub
 
 STATE = ("--state", "examples/state.json", "--now", FIXED_NOW)
 FLEET = ("examples/policies/fleet.yaml", *STATE)  # drift in one file
@@ -301,7 +301,7 @@ def test_missing_pieces_are_usage_errors(
 # --- whose comment is ours ---------------------------------------------------------------------
 
 HOSTILE = MARKER + "\n### ✅ keylint check: no findings\nAll clear, merge away."
-TOKENS = {
+TOKENS: dict[str, tuple[dict[str, Any], dict[str, str]]] = {
     # a personal token: GET /user names its account
     "personal": ({}, {}),
     # a workflow's GITHUB_TOKEN: GET /user is refused, its comments are github-actions[bot]'s

@@ -47,7 +47,9 @@ def test_demo_emulator_serves_the_example_fleet_and_prints_no_key(tmp_path: Path
     finally:
         emulator.send_signal(signal.SIGINT)  # Ctrl-C, as a person stops it
         emulator.wait(timeout=10)
-    secrets_dir = Path(re.search(r"(/\S+)/\w+\.api_key", "".join(exports)).group(1))
+    found = re.search(r"(/\S+)/\w+\.api_key", "".join(exports))
+    assert found is not None, exports
+    secrets_dir = Path(found.group(1))
     assert not secrets_dir.exists(), "the generated credentials outlived the emulator"
     state = json.loads((tmp_path / "state.json").read_text())
     assert state["keys"]["market-maker"]["status"] == "ok", done.stderr

@@ -7,9 +7,9 @@ import time
 from typing import Any
 
 import pytest
-from emuhelpers import Fleet, fetch
 
 from keylint.testing.emulator import PATH_RESTRICTIONS, PATH_SUB_API_IP, PATH_TIME, Emulator, Fault
+from tests.emuhelpers import Fleet, fetch
 
 TIMEOUT = 2.0
 OPTIONS = {"timeout": TIMEOUT, "attempt_timeout": 0.15}

@@ -9,10 +9,10 @@ import sys
 from pathlib import Path
 
 import jsonschema
-from emuhelpers import Fleet
 
 from keylint.testing.emulator import PATH_RESTRICTIONS, Emulator, Fault
 from tests.conftest import REPO
+from tests.emuhelpers import Fleet
 
 POLICY = """\
 version: 1

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from emuhelpers import Fleet, fetch
 
 from keylint.binance.fetch import IP_NOT_WHITELISTED
 from keylint.testing.emulator import (
@@ -13,6 +12,7 @@ from keylint.testing.emulator import (
     Emulator,
     random_api_key,
 )
+from tests.emuhelpers import Fleet, fetch
 
 PERMS = {"enableReading": True, "enableSpotAndMarginTrading": True, "enableWithdrawals": False}
 

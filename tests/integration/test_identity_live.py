@@ -13,9 +13,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from emuhelpers import Fleet, writes
-
 from keylint.testing.emulator import Emulator
+from tests.emuhelpers import Fleet, writes
 
 EMAIL = "mm@example.com"
 RECENT = int((datetime.now(UTC) - timedelta(days=5)).timestamp() * 1000)
@@ -133,7 +132,12 @@ def test_a_key_two_entries_claim_is_never_judged_or_changed(tmp_path: Path) -> N
 
 def test_two_live_keys_under_one_declared_label(tmp_path: Path) -> None:
     fleet = build(tmp_path)
-    common = {"owner": EMAIL, "label": "mm-bot", "own_credentials": False, "create_time": RECENT}
+    common: dict[str, Any] = {
+        "owner": EMAIL,
+        "label": "mm-bot",
+        "own_credentials": False,
+        "create_time": RECENT,
+    }
     declared = fleet.add(
         "mm",
         ip_restrict=True,
@@ -206,7 +210,12 @@ version: 1
 
 def test_a_sub_account_key_is_audited_with_its_api_key_alone(tmp_path: Path) -> None:
     fleet = build(tmp_path)
-    common = {"owner": EMAIL, "own_credentials": False, "create_time": RECENT, "ip_restrict": True}
+    common: dict[str, Any] = {
+        "owner": EMAIL,
+        "own_credentials": False,
+        "create_time": RECENT,
+        "ip_restrict": True,
+    }
     mm = fleet.add(
         "mm",
         label="mm-bot-eu",  # the policy names no label: the API key finds the row

@@ -9,9 +9,9 @@ import subprocess
 import sys
 
 import pytest
-from emuhelpers import Fleet
 
 from keylint.testing.emulator import PATH_RESTRICTIONS, Emulator, Fault
+from tests.emuhelpers import Fleet
 from tests.hardening.inertcheck import assert_inert
 
 HOSTILE = (

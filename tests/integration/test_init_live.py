@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from emuhelpers import Fleet
 from test_check_live import LOOPBACK, NOW, keylint, ms_ago
 
 from keylint.rules import Kind, all_rules
 from keylint.testing.emulator import Emulator
+from tests.emuhelpers import Fleet
 
 LIVE_IDS = {r.id for r in all_rules() if r.kind is Kind.LIVE} - {"KL303"}
 

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from emuhelpers import Fleet
 from test_apply_live import build
 
 from keylint.commands import apply, check, fetch, plan, validate
@@ -27,6 +26,7 @@ from keylint.options import (
 )
 from keylint.policy import loader
 from keylint.testing.emulator import Emulator
+from tests.emuhelpers import Fleet
 
 EXTRA = """\
 version: 1
@@ -74,7 +74,7 @@ def test_validate_check_plan_fetch_and_apply_read_each_file_once(
 ) -> None:
     _, emu = fleet
     live = Live(emu.base_url, timeout=30.0)
-    runs = {
+    runs: dict[str, Callable[[], int]] = {
         "validate": lambda: validate.run(ValidateOptions(FILES)),
         "fetch": lambda: fetch.run(FetchOptions(FILES, tmp_path / "state.json", live)),
         "check": lambda: check.run(CheckOptions(FILES, live=live)),

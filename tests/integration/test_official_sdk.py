@@ -16,7 +16,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from emuhelpers import Fleet
 
 from keylint.testing.emulator import (
     PATH_RESTRICTIONS,
@@ -27,6 +26,7 @@ from keylint.testing.emulator import (
     Emulator,
     random_api_key,
 )
+from tests.emuhelpers import Fleet
 
 wallet_sdk = pytest.importorskip("binance_sdk_wallet")
 sub_account_sdk = pytest.importorskip("binance_sdk_sub_account")

@@ -8,12 +8,12 @@ import time
 from pathlib import Path
 
 import pytest
-from emuhelpers import Fleet, fetch
 
 from keylint.binance.fetch import credentials_from_env, fetch_live_state
 from keylint.binance.signing import CredentialError
 from keylint.binance.state import read_state, write_state
 from keylint.testing.emulator import PATH_SUB_API_IP, Emulator, Fault
+from tests.emuhelpers import Fleet, fetch
 
 
 def sub_fleet(fleet: Fleet, keys: int) -> None:

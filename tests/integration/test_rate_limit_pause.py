@@ -8,9 +8,8 @@ reach Binance during the pause: at most `concurrency - 1` of them.
 
 from __future__ import annotations
 
-from emuhelpers import Fleet, fetch
-
 from keylint.testing.emulator import PATH_RESTRICTIONS, Emulator, Fault
+from tests.emuhelpers import Fleet, fetch
 
 CONCURRENCY = 8
 KEYS = 24

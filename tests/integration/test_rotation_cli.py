@@ -23,10 +23,10 @@ from typing import Any
 
 import httpx
 import pytest
-from emuhelpers import Fleet
 from test_emulator_create import own_restrictions
 
 from keylint.testing.emulator import PATH_SUB_API, ClientSecret, Emulator, Fault
+from tests.emuhelpers import Fleet
 from tests.store_fixtures import OpenBao
 
 NOW = datetime.now(UTC).replace(second=0, microsecond=0)

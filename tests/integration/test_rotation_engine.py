@@ -380,7 +380,7 @@ class BrokenStore:
 
 def test_secret_write_failed_resume_writes_it_from_the_pending_key(rig: Rig) -> None:
     def broken(store: SecretStore) -> SecretStore:
-        return BrokenStore(store, fail="write", path=rig.target.path)  # type: ignore[return-value]
+        return BrokenStore(store, fail="write", path=rig.target.path)
 
     text = rig.fails(RotationError, rotate, wrap=broken)
     assert "next run completes" in text
@@ -399,7 +399,7 @@ def test_secret_write_failed_resume_writes_it_from_the_pending_key(rig: Rig) -> 
 
 def test_pending_not_destroyed_resume_verifies_and_cleans_up(rig: Rig) -> None:
     def broken(store: SecretStore) -> SecretStore:
-        return BrokenStore(store, fail="destroy", path=rig.target.pending_path)  # type: ignore[return-value]
+        return BrokenStore(store, fail="destroy", path=rig.target.pending_path)
 
     assert "next run removes it" in rig.fails(RotationError, rotate, wrap=broken)
     stored = rig.read()

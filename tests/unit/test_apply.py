@@ -164,7 +164,7 @@ def test_the_audit_log_is_private_appended_and_free_of_full_keys(tmp_path: Path)
     when = datetime(2026, 11, 24, 9, tzinfo=UTC)
     for outcome in ("applied", "failed"):
         with AuditLog(log, "plan.json") as audit:
-            audit.write(ChangeOutcome(plan, REVOKE, outcome, None), when)  # type: ignore[arg-type]
+            audit.write(ChangeOutcome(plan, REVOKE, outcome, None), when)
     assert stat.S_IMODE(log.stat().st_mode) == 0o600
     lines = [json.loads(line) for line in log.read_text().splitlines()]
     assert [line["outcome"] for line in lines] == ["applied", "failed"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -17,12 +18,12 @@ from tests.conftest import EXAMPLES
 from tests.unit.helpers import NOW
 
 
-def _report(paths: list[str]) -> dict:
+def _report(paths: list[str]) -> dict[str, Any]:
     result = engine.validate(paths, now=NOW, fail_on=None)
     return as_dict(result)
 
 
-def test_the_process_pool_changes_nothing(tmp_path: Path, monkeypatch) -> None:
+def test_the_process_pool_changes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     for copy in range(70):
         folder = tmp_path / f"team{copy:02}"
         shutil.copytree(EXAMPLES, folder)
@@ -86,7 +87,7 @@ documents = st.fixed_dictionaries(
 
 @settings(max_examples=400, deadline=None)
 @given(documents)
-def test_fast_schema_check_never_passes_what_jsonschema_rejects(document: dict) -> None:
+def test_fast_schema_check_never_passes_what_jsonschema_rejects(document: dict[str, Any]) -> None:
     import fastjsonschema
 
     full = list(schema.policy_validator().iter_errors(document))
@@ -99,7 +100,9 @@ def test_fast_schema_check_never_passes_what_jsonschema_rejects(document: dict) 
 
 
 @pytest.mark.parametrize("path", sorted(EXAMPLES.glob("*.yaml")), ids=lambda p: p.name)
-def test_fast_and_full_schema_agree_on_examples(path: Path, monkeypatch) -> None:
+def test_fast_and_full_schema_agree_on_examples(
+    path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import fastjsonschema
 
     from keylint.policy.loader import load_policy_file
@@ -124,7 +127,9 @@ def test_the_shipped_fast_checker_is_the_current_schema_compiled() -> None:
     assert schema.fast_policy_check() is schema_fast.validate
 
 
-def test_a_stale_fast_checker_is_replaced_by_a_fresh_compile(monkeypatch) -> None:
+def test_a_stale_fast_checker_is_replaced_by_a_fresh_compile(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     from keylint.policy import schema_fast
 
     monkeypatch.setattr(schema_fast, "SCHEMA_SHA256", "0" * 64)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 
+import pytest
+
 from keylint import progress
 from keylint.progress import ProgressLine
 
@@ -22,7 +24,7 @@ def test_silent_when_piped() -> None:
     assert stream.getvalue() == ""
 
 
-def test_silent_for_short_runs(monkeypatch) -> None:
+def test_silent_for_short_runs(monkeypatch: pytest.MonkeyPatch) -> None:
     stream = FakeTty()
     line = ProgressLine(stream)
     line(1, 2, 0, 0)
@@ -39,10 +41,3 @@ def test_shows_keys_unchecked_and_rate_limit_waits_then_clears() -> None:
     assert shown.startswith("\r[##################......]")
     line.close()
     assert stream.getvalue().endswith("\r\x1b[K")
-
-
-def test_cli_default_concurrency_mirrors_the_client() -> None:
-    from keylint.binance.client import DEFAULT_CONCURRENCY
-    from keylint.cli import DEFAULT_CONCURRENCY as CLI_DEFAULT
-
-    assert CLI_DEFAULT == DEFAULT_CONCURRENCY

@@ -53,7 +53,7 @@ def _streamed(document: Any, arrays: list[tuple[list[str | int], list[Any]]]) ->
     return out.getvalue()
 
 
-def _check_streamed_arrays(head: dict, first: list, second: list) -> None:
+def _check_streamed_arrays(head: dict[str, Any], first: list[Any], second: list[Any]) -> None:
     # The shape of the two reports: arrays at the top level (JSON) and nested (SARIF).
     document = {**head, "files": list(first), "runs": [{"tool": 1, "results": list(second)}]}
     expected = _expected(document)
@@ -75,14 +75,18 @@ documents = {
 # suite, a long run under `-m slow`, as tests/hardening/test_fuzz.py does.
 @settings(max_examples=100, deadline=None)
 @given(**documents)
-def test_streamed_arrays_match_json_dumps(head: dict, first: list, second: list) -> None:
+def test_streamed_arrays_match_json_dumps(
+    head: dict[str, Any], first: list[Any], second: list[Any]
+) -> None:
     _check_streamed_arrays(head, first, second)
 
 
 @pytest.mark.slow
 @settings(max_examples=3000, deadline=None)
 @given(**documents)
-def test_streamed_arrays_match_json_dumps_long(head: dict, first: list, second: list) -> None:
+def test_streamed_arrays_match_json_dumps_long(
+    head: dict[str, Any], first: list[Any], second: list[Any]
+) -> None:
     _check_streamed_arrays(head, first, second)
 
 

@@ -8,7 +8,9 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from keylint.binance.protocol import PATH_SUB_API, IpRestriction
+from keylint.binance.protocol import IpRestriction
+from keylint.endpoints import PATH_SUB_API
+from keylint.policy.model import in_label_family
 from keylint.rotation import (
     Pending,
     RotationError,
@@ -16,7 +18,6 @@ from keylint.rotation import (
     create_call,
     differences,
     generate_key_pair,
-    in_label_family,
     new_label,
     parse_pending,
     public_pem_of,

@@ -11,6 +11,7 @@ import pytest
 from keylint.binance import errors, protocol
 from keylint.binance.client import BinanceClient, Pacer
 from keylint.binance.signing import Credentials, HmacSigner
+from keylint.endpoints import PATH_TIME
 
 CREDS = Credentials("A" * 64, HmacSigner(b"secret"))
 JSON = {"Content-Type": "application/json"}
@@ -162,7 +163,7 @@ def test_clock_is_resynced_once_on_1021_then_the_call_succeeds() -> None:
     sent: list[int] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
-        if request.url.path == protocol.PATH_TIME:
+        if request.url.path == PATH_TIME:
             times.append(1)
             # The second sync reveals Binance's clock is 30 s ahead.
             return answer(200, {"serverTime": int(1e12) + (30000 if len(times) > 1 else 0)})
@@ -181,7 +182,7 @@ def test_second_1021_after_resync_is_a_clock_error() -> None:
     times: list[int] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
-        if request.url.path == protocol.PATH_TIME:
+        if request.url.path == PATH_TIME:
             times.append(1)
             return answer(200, {"serverTime": 1})
         return answer(400, {"code": -1021, "msg": "x"})

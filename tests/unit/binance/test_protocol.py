@@ -26,7 +26,9 @@ def body(obj: object) -> bytes:
         (503, -1021, errors.ServerError, True, "clock"),  # a 5xx is never final
     ],
 )
-def test_binance_codes_map_to_typed_errors(status, code, kind, retryable, words) -> None:
+def test_binance_codes_map_to_typed_errors(
+    status: int, code: int, kind: type[errors.BinanceError], retryable: bool, words: str
+) -> None:
     msg = "Mandatory parameter 'email' was not sent" if code == -1102 else "whatever"
     error = protocol.error_for_response(status, JSON, body({"code": code, "msg": msg}))
     assert type(error) is kind
@@ -42,7 +44,8 @@ def test_429_and_418_carry_retry_after() -> None:
     banned = protocol.error_for_response(418, {"retry-after": "120"}, b"")
     assert isinstance(banned, errors.IpBanned) and banned.retry_after == 120
     assert "banned" in banned.reason and "--concurrency" in banned.reason
-    assert protocol.error_for_response(429, {"Retry-After": "soon"}, b"").retry_after is None
+    unparsed = protocol.error_for_response(429, {"Retry-After": "soon"}, b"")
+    assert isinstance(unparsed, errors.RateLimited) and unparsed.retry_after is None
 
 
 def test_403_is_the_waf_even_with_an_html_body() -> None:
@@ -83,7 +86,7 @@ def test_404_is_a_wrong_url_never_retried(raw: bytes) -> None:
         ({}, b"{}", "no content type"),
     ],
 )
-def test_bad_success_bodies_are_malformed(headers, raw, words) -> None:
+def test_bad_success_bodies_are_malformed(headers: dict[str, str], raw: bytes, words: str) -> None:
     with pytest.raises(errors.MalformedResponse, match=words):
         protocol.parse_response(200, headers, raw)
 

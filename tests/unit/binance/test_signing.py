@@ -9,6 +9,7 @@ import pytest
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, padding, rsa
+from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 
 from keylint.binance.signing import (
     BinanceAuth,
@@ -43,8 +44,8 @@ def test_hmac_matches_the_official_vectors(symbol: str, expected: str) -> None:
     assert load_signer(secret=VECTOR_SECRET).sign(payload) == expected
 
 
-def _pem(key: object) -> str:
-    return key.private_bytes(  # type: ignore[attr-defined]
+def _pem(key: PrivateKeyTypes) -> str:
+    return key.private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
@@ -159,9 +160,11 @@ def test_auth_percent_encodes_base64_signatures() -> None:
     private = ed25519.Ed25519PrivateKey.generate()
     creds = Credentials("k" * 64, Ed25519Signer(private))
     for stamp in range(1, 40):  # some signature will contain '+', '/' or '='
-        signed = _signed(
-            httpx.Request("GET", "https://x/y"), BinanceAuth(creds, clock=lambda s=stamp: s)
-        )
+
+        def clock(s: int = stamp) -> int:
+            return s
+
+        signed = _signed(httpx.Request("GET", "https://x/y"), BinanceAuth(creds, clock=clock))
         payload, raw = signed.url.query.decode().rsplit("&signature=", 1)
         assert not set(raw) & set("+/=")
         private.public_key().verify(base64.b64decode(unquote(raw)), payload.encode())

@@ -235,6 +235,7 @@ def test_defaults_merge_under_keys_and_keep_their_own_line(tmp_path: Path) -> No
     )
     loaded = load_policy_file(path)
     a, b = loaded.keys
+    assert a.max_age is not None and b.max_age is not None
     assert (a.max_age.days, b.max_age.days) == (30, 7)
     assert a.where["max_age"].line == 3 and b.where["max_age"].line == 10
     assert [ip.text for ip in b.ips] == ["203.0.113.5"] and b.ip_restrict

@@ -10,12 +10,14 @@ from __future__ import annotations
 import concurrent.futures
 import io
 import json
+import os
 import shutil
 import textwrap
 import tracemalloc
+from collections.abc import Generator
 from concurrent.futures import Future
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import pytest
 
@@ -149,7 +151,7 @@ def test_the_pool_keeps_only_a_few_chunks_ahead_of_the_reader(
     monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", _InlineExecutor)
     monkeypatch.setattr(engine, "PARALLEL_MIN_FILES", 1)
     monkeypatch.setattr(engine, "CHUNK_FILES", 2)
-    monkeypatch.setattr(engine.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
     _InlineExecutor.instances.clear()
     result = engine.validate([str(tmp_path)], now=NOW, fail_on=None, stream=True)
     ahead = []
@@ -170,12 +172,13 @@ def test_a_reader_that_stops_early_shuts_the_pool_down(
     # engine imports the pool class when it needs one: patched where it is imported from.
     monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", _InlineExecutor)
     monkeypatch.setattr(engine, "PARALLEL_MIN_FILES", 1)
-    monkeypatch.setattr(engine.os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
     _InlineExecutor.instances.clear()
     result = engine.validate([str(tmp_path)], now=NOW, fail_on=None, stream=True)
     next(result.reports())
     assert result.pending is not None
-    result.pending.close()  # what garbage collection does to a run given up on
+    pending = cast(Generator[object], result.pending)  # a generator, typed as an Iterator
+    pending.close()  # what garbage collection does to a run given up on
     assert _InlineExecutor.instances[0].cancelled_on_shutdown is True
 
 
@@ -222,6 +225,6 @@ def test_memory_does_not_grow_with_the_files(
     growth = _peak_bytes(tmp_path / "large", fmt) - small
     extra_keys = 300 * 10
     # What grows is KL003's registry: every name and variable, about 300 bytes a key here
-    # (tests/unit/test_duplicates.py). Before streaming, the reports of every key were held
+    # (tests/unit/test_engine_duplicates.py). Before streaming, the reports of every key were held
     # too, and every report was built whole: 700-1,800 bytes a key more.
     assert growth < extra_keys * 450, f"{growth / extra_keys:.0f} bytes a key"

@@ -142,7 +142,7 @@ def test_kl307_undeclared_key_in_a_named_sub_account(tmp_path: Path) -> None:
         "sub_account: mm@example.com\napi_name: mm-bot\npermissions: [reading]\n"
         "ip_restrict: false\nmax_age: 9d"
     )
-    live = {
+    live: dict[str, Any] = {
         "status": "ok",
         "restrictions": None,
         "ip_list": None,

@@ -15,7 +15,7 @@ from keylint.engine import KeyIdentity
 from keylint.findings import Finding
 from keylint.policy.yamlload import Pos
 from tests.unit.helpers import lint_files
-from tests.unit.test_identity import entry, policy
+from tests.unit.test_engine_identity import entry, policy
 
 POS = Pos(3, 5)
 

@@ -1,54 +1,12 @@
-"""Durations, IP ranges and permission names as policies write them."""
+"""IP addresses and ranges as policies write them."""
 
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 
 import pytest
 
-from keylint.policy.durations import DurationError, format_duration, parse_duration
 from keylint.policy.ips import IPError, covers, parse_network, unusable_reason
-from keylint.policy.permissions import BINANCE_FIELD, canonical
-
-
-@pytest.mark.parametrize(
-    ("text", "days", "hours"),
-    [
-        ("36h", 1, 12),
-        ("90d", 90, 0),
-        ("12w", 84, 0),
-        ("P90D", 90, 0),
-        ("PT36H", 1, 12),
-        ("P2W", 14, 0),
-        ("P1DT12H", 1, 12),
-    ],
-)
-def test_durations(text: str, days: int, hours: int) -> None:
-    assert parse_duration(text) == timedelta(days=days, hours=hours)
-
-
-@pytest.mark.parametrize(
-    ("text", "words"),
-    [
-        ("P1Y", "months and years"),
-        ("P3M", "months and years"),
-        ("90", "not a duration"),
-        ("0d", "longer than zero"),
-        ("PT", "not a duration"),
-        ("p90d", "not a duration"),
-    ],
-)
-def test_bad_durations(text: str, words: str) -> None:
-    with pytest.raises(DurationError, match=words):
-        parse_duration(text)
-
-
-def test_format_duration() -> None:
-    assert (format_duration(timedelta(days=90)), format_duration(timedelta(hours=36))) == (
-        "90d",
-        "36h",
-    )
 
 
 @pytest.mark.parametrize(
@@ -115,10 +73,3 @@ def test_covers_compares_normalised_addresses_and_ranges() -> None:
     assert not covers(declared, "198.51.100.16")
     assert covers(declared, "2001:0db8:0000::0001")
     assert not covers(declared, "not-an-ip")
-
-
-def test_every_permission_has_its_binance_alias() -> None:
-    assert len(BINANCE_FIELD) == 11
-    for name, field in BINANCE_FIELD.items():
-        assert canonical(name) == canonical(field) == name
-    assert canonical("enableEverything") is None

@@ -17,7 +17,7 @@ from typing import NamedTuple
 
 import pytest
 
-PACKAGE = Path(__file__).resolve().parents[2] / "keylint"
+PACKAGE = Path(__file__).resolve().parents[1] / "keylint"
 
 NETWORK = ("httpx", "keylint.binance", "keylint.apply", "keylint.remediate", "keylint.store")
 
