@@ -198,7 +198,7 @@ def adopt_from_binance(
     sub_account: str | None,
     *,
     base_url: str,
-    timeout: float,
+    timeout: float | None,
 ) -> tuple[list[Adopted], list[str]]:
     """Read the keys `init` should declare: one by its own credentials, and/or every key of a
     sub-account through the master. Returns the keys and the problems met."""

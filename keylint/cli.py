@@ -65,11 +65,11 @@ class FailOn(enum.StrEnum):
     never = "never"
 
 
-def finite_seconds(value: float) -> float:
+def finite_seconds(value: float | None) -> float | None:
     """--timeout: a number of seconds; `nan` and `inf` are not (click lets them through)."""
     import math
 
-    if not math.isfinite(value):
+    if value is not None and not math.isfinite(value):
         raise typer.BadParameter(f"{value} is not a number of seconds")
     return value
 
@@ -135,13 +135,15 @@ ConcurrencyOpt = Annotated[
     int, typer.Option("--concurrency", min=1, max=64, help="Requests in flight at once.")
 ]
 TimeoutOpt = Annotated[
-    float,
+    float | None,
     typer.Option(
         "--timeout",
         min=1.0,
         callback=finite_seconds,
-        help="Seconds the whole fetch may take; keys not read "
-        "by then are reported unchecked, never waited on for hours.",
+        show_default=False,
+        help="Seconds the whole fetch may take; keys not read by then are reported "
+        "unchecked, never waited on for hours. Default: what reading the keys takes at "
+        "Binance's rate limits, plus 60 s.",
     ),
 ]
 
@@ -214,7 +216,7 @@ def check(
     now: NowOpt = None,
     base_url: BaseUrlOpt = "https://api.binance.com",
     concurrency: ConcurrencyOpt = DEFAULT_CONCURRENCY,
-    timeout: TimeoutOpt = 60.0,
+    timeout: TimeoutOpt = None,
 ) -> None:
     """Compare every declared key with its live state: permissions, trusted IPs, age.
 
@@ -257,7 +259,7 @@ def fetch(
     ] = None,
     base_url: BaseUrlOpt = "https://api.binance.com",
     concurrency: ConcurrencyOpt = DEFAULT_CONCURRENCY,
-    timeout: TimeoutOpt = 60.0,
+    timeout: TimeoutOpt = None,
 ) -> None:
     """Read the live state of every declared key from Binance into a state file.
 
@@ -312,7 +314,7 @@ def init(
     output: OutputOpt = None,
     now: NowOpt = None,
     base_url: BaseUrlOpt = "https://api.binance.com",
-    timeout: TimeoutOpt = 60.0,
+    timeout: TimeoutOpt = None,
 ) -> None:
     """Print a policy that matches keys as Binance shows them now: start from zero drift.
 
@@ -435,7 +437,7 @@ def comment(
     now: NowOpt = None,
     base_url: BaseUrlOpt = "https://api.binance.com",
     concurrency: ConcurrencyOpt = DEFAULT_CONCURRENCY,
-    timeout: TimeoutOpt = 60.0,
+    timeout: TimeoutOpt = None,
 ) -> None:
     """Post the Markdown report as the one keylint comment of a pull request.
 
@@ -507,7 +509,7 @@ def plan(
     now: NowOpt = None,
     base_url: BaseUrlOpt = "https://api.binance.com",
     concurrency: ConcurrencyOpt = DEFAULT_CONCURRENCY,
-    timeout: TimeoutOpt = 60.0,
+    timeout: TimeoutOpt = None,
 ) -> None:
     """The API calls that would converge sub-account keys to their policies, and the manual
     steps for the rest. Changes nothing.

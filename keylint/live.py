@@ -18,7 +18,7 @@ from keylint.result import Result
 from keylint.signals import Stopped, describe, signum_of
 
 if TYPE_CHECKING:
-    from keylint.binance.fetch import KeySpec, MasterSpec
+    from keylint.binance.fetch import Budget, KeySpec, MasterSpec
     from keylint.binance.state import LiveState
 from keylint.result import EXIT_OK, EXIT_UNCHECKED
 
@@ -50,7 +50,7 @@ def fetch_now(
     *,
     base_url: str,
     concurrency: int,
-    timeout: float,
+    timeout: float | None,
     api_keys: dict[str, str] | None = None,
 ) -> LiveState:
     """Read every declared key from Binance, with a progress line on a terminal; `api_keys`
@@ -74,6 +74,7 @@ def fetch_now(
                 progress=progress,
                 reached=reached,
                 api_keys=api_keys,
+                announce=_announce,
             )
         )
     except KeyboardInterrupt as stop:
@@ -84,13 +85,22 @@ def fetch_now(
         progress.close()
 
 
+def _announce(budget: Budget) -> None:
+    """Say, before the first request, when Binance's limits make the run wait (a fleet audit
+    through the master), so a job that takes minutes does not look hung."""
+    line = budget.line()
+    if line is not None:
+        sys.stderr.write(f"keylint: {line}\n")
+        sys.stderr.flush()
+
+
 def read_live(
     policies: Policies,
     *,
     state: Path | None,
     base_url: str,
     concurrency: int,
-    timeout: float,
+    timeout: float | None,
     api_keys: dict[str, str] | None = None,
 ) -> LiveSource:
     """Live state for `check` and `plan`: from a state file, or fetched from Binance now (then
@@ -115,7 +125,7 @@ def run_check(
     state: Path | None,
     base_url: str,
     concurrency: int,
-    timeout: float,
+    timeout: float | None,
     now: datetime,
     fail_on: Severity | None,
 ) -> Result:
@@ -134,7 +144,12 @@ def run_check(
 
 
 def fetch_state(
-    declared: Policies, *, base_url: str, concurrency: int, timeout: float, output: Path | None
+    declared: Policies,
+    *,
+    base_url: str,
+    concurrency: int,
+    timeout: float | None,
+    output: Path | None,
 ) -> FetchOutcome:
     """Fetch every declared key's live state and write it as a state file (or to stdout)."""
     from keylint.binance.state import render_state, write_state

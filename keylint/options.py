@@ -18,6 +18,8 @@ DEFAULT_PATHS = ("policies",)
 DEFAULT_BASE_URL = "https://api.binance.com"
 # Mirrors keylint.binance.client.DEFAULT_CONCURRENCY, which validate must not import.
 DEFAULT_CONCURRENCY = 32
+# apply's and rotate's --timeout: each stage (reading, the changes, re-reading) may take this long.
+STAGE_TIMEOUT = 300.0
 
 
 @dataclass(frozen=True)
@@ -26,7 +28,8 @@ class Live:
 
     base_url: str = DEFAULT_BASE_URL
     concurrency: int = DEFAULT_CONCURRENCY
-    timeout: float = 60.0
+    # None: what the reads take at Binance's rate limits, plus 60 s (keylint.binance.fetch).
+    timeout: float | None = None
 
 
 @dataclass(frozen=True)
@@ -114,7 +117,7 @@ class ApplyOptions:
     output_format: str = "text"  # text | json
     fail_on: Severity | None = Severity.ERROR
     now: datetime | None = None
-    live: Live = Live(timeout=300.0)
+    live: Live = Live(timeout=STAGE_TIMEOUT)
 
 
 @dataclass(frozen=True)
@@ -124,7 +127,7 @@ class RotateOptions:
     grace: timedelta | None = None  # None: each policy's rotation.grace
     yes: bool = False
     now: datetime | None = None
-    live: Live = Live(timeout=300.0)
+    live: Live = Live(timeout=STAGE_TIMEOUT)
     log: Path | None = None
 
 

@@ -51,7 +51,7 @@ def plan_now(
     state: Path | None,
     base_url: str,
     concurrency: int,
-    timeout: float,
+    timeout: float | None,
     now: datetime,
     fail_on: Severity | None,
 ) -> Planned:

@@ -11,7 +11,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Iterable, Mapping
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
@@ -23,6 +24,8 @@ from keylint.binance.client import (
     DEFAULT_CONCURRENCY,
     DEFAULT_LIMITS,
     DEFAULT_WINDOW,
+    LATENCY_GUARD,
+    WINDOW_GUARD,
     BinanceClient,
 )
 from keylint.binance.errors import BinanceError, KeyFormatInvalid, KeyRejected
@@ -154,9 +157,10 @@ async def fetch_live_state(
     base_url: str,
     env: Mapping[str, str],
     concurrency: int = DEFAULT_CONCURRENCY,
-    timeout: float = 60.0,
+    timeout: float | None = None,
     now: datetime | None = None,
     progress: Progress | None = None,
+    announce: Callable[[Budget], None] | None = None,
     reached: dict[str, dict[str, Any]] | None = None,
     api_keys: dict[str, str] | None = None,
     recv_window: int = DEFAULT_RECV_WINDOW,
@@ -172,9 +176,22 @@ async def fetch_live_state(
     interrupted by Ctrl-C can still report the keys it read. `api_keys`, when given, receives
     the full API key of every key the master's listing shows, for `apply`'s calls: it stays in
     memory and is never written anywhere.
+
+    `timeout` None: what the work needs at Binance's limits, plus `BASE_TIMEOUT` (`Budget`);
+    `announce` hears the budget before the first request.
     """
     keys = list(keys)
     fetched_at = now or datetime.now(UTC)
+    budget = read_budget(
+        keys,
+        master is not None,
+        uid_limit=uid_weight_limit,
+        window=weight_window,
+        timeout=timeout,
+    )
+    if announce is not None:
+        announce(budget)
+    timeout = budget.timeout
     client = BinanceClient(
         base_url=base_url,
         timeout=timeout,
@@ -226,6 +243,84 @@ async def fetch_live_state(
         fetched_at=fetched_at,
         keys={key.name: entry for key, entry in zip(keys, entries, strict=True)},
         sub_accounts=sub_accounts,
+    )
+
+
+# The network work of a run (answers, retries, clock sync), beside any waiting Binance's limits
+# impose: the default deadline when the work needs no waiting.
+BASE_TIMEOUT = 60.0
+
+
+@dataclass(frozen=True)
+class Budget:
+    """How long reading the declared keys must take at Binance's limits, and the run's deadline.
+
+    The master's sub-account endpoints allow 60 calls a minute each (3000 of the UID weight of
+    180,000): a master audit of 80 keys cannot finish in less than one more window, however
+    fast the network. Left to itself, the deadline covers that wait and `BASE_TIMEOUT` more;
+    a `--timeout` the user gives wins, and the keys it leaves unread are reported unchecked.
+    """
+
+    keys: int  # sub-account keys read through the master
+    calls: int  # the master's UID-weighted reads: listings and IP whitelists
+    per_window: int  # such calls Binance allows an endpoint per window
+    floor: float  # seconds the reads take at least, waiting for the limits
+    timeout: float  # the run's deadline, in seconds
+    chosen: bool  # --timeout was given
+
+    @property
+    def short(self) -> bool:
+        """The given --timeout ends the run before the limits let every key be read."""
+        return self.chosen and self.timeout < self.floor + 1.0
+
+    def line(self) -> str | None:
+        """One line for stderr when the limits make the run wait, or when --timeout is too short."""
+        if self.floor <= 0:
+            return None
+        what = (
+            f"reading {self.keys} sub-account key{'s' if self.keys != 1 else ''} through the "
+            f"master takes at least {_duration(self.floor)} at Binance's limit of "
+            f"{self.per_window} calls a minute per endpoint"
+        )
+        if self.short:
+            return (
+                f"{what}; --timeout {self.timeout:g} ends the run first: the keys not read by "
+                "then are reported unchecked"
+            )
+        if self.chosen:
+            return f"{what} (--timeout {self.timeout:g})"
+        return f"{what}; the run waits for it (timeout {_duration(self.timeout)})"
+
+
+def _duration(seconds: float) -> str:
+    whole = math.ceil(seconds)
+    minutes, rest = divmod(whole, 60)
+    return f"{minutes} min {rest} s" if minutes else f"{rest} s"
+
+
+def read_budget(
+    keys: Sequence[KeySpec],
+    master: bool,
+    *,
+    uid_limit: int = DEFAULT_LIMITS["uid"],
+    window: float = DEFAULT_WINDOW,
+    timeout: float | None = None,
+) -> Budget:
+    """The budget of reading `keys`: the master lists each sub-account once and reads one IP
+    whitelist a listed key, each call on its endpoint's own UID budget (binance-api.md)."""
+    in_subs = [key for key in keys if getattr(key, "sub_account", None)]
+    listings = len({str(key.sub_account).lower() for key in in_subs}) if master else 0
+    whitelists = len(in_subs) if master else 0
+    probe = protocol.sub_account_ip_restriction("", "")
+    per_window = max(1, uid_limit // probe.weight)
+    # The pacer's ledger spans a little more than the window (WINDOW_GUARD, LATENCY_GUARD).
+    span = window * (1 + WINDOW_GUARD) + LATENCY_GUARD
+    windows = max(math.ceil(calls / per_window) - 1 for calls in (listings, whitelists, 1))
+    floor = windows * span
+    chosen = timeout is not None
+    deadline = float(timeout) if timeout is not None else floor + BASE_TIMEOUT
+    return Budget(
+        len(in_subs) if master else 0, listings + whitelists, per_window, floor, deadline, chosen
     )
 
 

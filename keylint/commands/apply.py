@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from keylint.commands.common import ask, say, use_color
 from keylint.errors import UsageError
-from keylint.options import ApplyOptions, clock
+from keylint.options import STAGE_TIMEOUT, ApplyOptions, clock
 
 if TYPE_CHECKING:
     from keylint.apply import ChangeOutcome
@@ -60,7 +60,7 @@ def run(options: ApplyOptions) -> int:
         plan_file=options.plan_file,
         base_url=options.live.base_url,
         concurrency=options.live.concurrency,
-        timeout=options.live.timeout,
+        timeout=options.live.timeout or STAGE_TIMEOUT,
         now=clock(options.now),
         fail_on=options.fail_on,
         allow_widen=options.allow_widen,

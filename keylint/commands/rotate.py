@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, cast, get_args
 
 from keylint.commands.common import ask, say, use_color
 from keylint.errors import UsageError
-from keylint.options import RotateOptions, clock
+from keylint.options import STAGE_TIMEOUT, RotateOptions, clock
 from keylint.outcomes import Outcome
 from keylint.plan import Change, KeyPlan, Plan, retire_change, rotate_change
 from keylint.policy.durations import DurationError, parse_duration
@@ -155,6 +155,7 @@ def rotate_keys(
 
     declared = load(options.paths)
     now = clock(options.now)
+    timeout = options.live.timeout or STAGE_TIMEOUT
     chosen = chosen_keys(options.names, declared.keys, declared.skipped)
     if declared.master is None:
         raise UsageError("the policies declare no `master:`, and only the master can rotate")
@@ -191,11 +192,11 @@ def rotate_keys(
     async def rotate_all(audit: AuditLog | None) -> None:
         async with contextlib.AsyncExitStack() as stack:
             client = await stack.enter_async_context(
-                BinanceClient(base_url=options.live.base_url, timeout=options.live.timeout)
+                BinanceClient(base_url=options.live.base_url, timeout=timeout)
             )
             with contextlib.suppress(BinanceError):
                 await client.sync_clock()
-            store, problem = configured_store(os.environ, timeout=options.live.timeout)
+            store, problem = configured_store(os.environ, timeout=timeout)
             if store is not None:
                 await stack.enter_async_context(store)
             policies = {key.name: key for key in chosen}
