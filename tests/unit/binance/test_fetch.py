@@ -3,19 +3,12 @@ deadline a run gets when --timeout is left to keylint."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from keylint.binance.fetch import BASE_TIMEOUT, read_budget
+from tests.emuhelpers import KeySpec
 
 
-@dataclass(frozen=True)
-class Key:
-    name: str
-    sub_account: str | None = "pool@example.com"
-
-
-def keys(count: int, **kw: str | None) -> list[Key]:
-    return [Key(f"k{n}", **kw) for n in range(count)]
+def keys(count: int, sub_account: str | None = "pool@example.com") -> list[KeySpec]:
+    return [KeySpec(f"k{n}", sub_account=sub_account) for n in range(count)]
 
 
 def test_eighty_keys_through_the_master_need_one_more_minute_and_get_it() -> None:
