@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
 from keylint.findings import Finding, Problem, Severity
-from keylint.livekey import LiveKey, live_key
+from keylint.livekey import LiveKey
 from keylint.policy.load import Policies
 from keylint.policy.loader import PolicyFile, Refused, discover, load_policy_file
 from keylint.policy.model import KeyPolicy
@@ -101,12 +101,14 @@ def _lint_chunk(
 
 
 class LiveSource(Protocol):
-    """Live state as `fetch` returns it or a state file holds it (SPEC §2)."""
+    """Live state as `fetch` returns it or a state file holds it (SPEC §2): each key's entry
+    read through its typed view, and the listings of the sub-accounts the policies name."""
 
     @property
     def keys(self) -> dict[str, dict[str, Any]]: ...
     @property
     def sub_accounts(self) -> dict[str, list[dict[str, Any]]]: ...
+    def view(self, name: str) -> LiveKey | None: ...
 
 
 def check(
@@ -162,11 +164,10 @@ class _SubAccounts:
                 labels.add(key.api_name)
                 if key.rotation is not None:
                     self.rotating.setdefault(email, set()).add(key.api_name)
-            entry = live.keys.get(key.name)
-            listing = entry.get("listing") if isinstance(entry, dict) else None
+            view = live.view(key.name)
             # The listing row was matched by its API key: it is this key's row.
-            if isinstance(listing, dict) and isinstance(listing.get("apiName"), str):
-                labels.add(listing["apiName"])
+            if view is not None and view.api_name is not None:
+                labels.add(view.api_name)
 
     def undeclared(self, file: str, live: LiveSource) -> Iterator[Finding]:
         seen: set[str] = set()
@@ -417,24 +418,22 @@ def _report_key(
         report.claimed_twice = True
         live = None
     if live is not None:
-        entry = live.keys.get(key.name)
-        if entry is None:
+        view = live.view(key.name)
+        if view is None:
             report.status = "unchecked"
             report.error = "the state file has no entry for this key; run `keylint fetch` again"
-        elif not isinstance(entry, dict):
+        elif view.status == "error":
             report.status = "unchecked"
-            report.error = "the live state of this key is not an object"
-        elif entry.get("status") == "error":
-            report.status = "unchecked"
-            report.error = str(entry.get("error") or "Binance could not be read for this key")
+            report.error = view.reason or "Binance could not be read for this key"
         else:
-            state = live_key(entry, seen_at=getattr(live, "fetched_at", None))
+            state = view
             ran += _live_rules()
             report.unverifiable = list(state.unverifiable)
         # KL309 reads the sub-account's listing, not the key's entry: a key fetch could not
         # tell apart from its namesakes is unchecked, and KL309 says why.
         rows = _listing(live.sub_accounts, key.sub_account)
-        rotation = _rotation(entry, key)
+        # What the store said of a key keylint rotates (SPEC §7).
+        rotation = view.rotation if view is not None and key.rotation is not None else None
         if rows is not None and key.api_name:
             extra_ran.add("KL309")
             extra = [
@@ -456,14 +455,6 @@ def _report_key(
         report.status = "drift" if drifted else "ok"
     report.findings = findings
     return report
-
-
-def _rotation(entry: Any, key: KeyPolicy) -> Mapping[str, Any] | None:
-    """What the store said of a key keylint rotates (the state entry's `rotation`), if any."""
-    if key.rotation is None or not isinstance(entry, dict):
-        return None
-    rotation = entry.get("rotation")
-    return rotation if isinstance(rotation, dict) else None
 
 
 def _listing(sub_accounts: Mapping[str, Any], email: str | None) -> list[dict[str, Any]] | None:

@@ -15,6 +15,18 @@ _FIELDS_NOT_PERMISSIONS = {"ipRestrict", "createTime", "tradingAuthorityExpirati
 
 
 @dataclass(frozen=True)
+class RotationState:
+    """What the secret store said of a key keylint rotates (SPEC §7), as the state file keeps
+    it: key prefixes (8 characters and '…'), never a key."""
+
+    path: str
+    current: str | None = None  # the key the store holds; None: it holds none yet
+    replaced: str | None = None  # the key the latest rotation replaced
+    retire_after: datetime | None = None  # None: the store gave no valid time
+    pending: str | None = None  # the label of a rotation left half done
+
+
+@dataclass(frozen=True)
 class LiveKey:
     """What Binance showed for one key; None wherever no source showed it."""
 
@@ -29,6 +41,7 @@ class LiveKey:
     reason: str | None = None  # why the key is not found or could not be read
     api_name: str | None = None
     api_key_prefix: str | None = None  # as the state file keeps it: 8 characters and "…"
+    rotation: RotationState | None = None  # for a key that declares `rotation`
 
     @property
     def exists(self) -> bool:
@@ -52,10 +65,12 @@ def live_key(entry: dict[str, Any], *, seen_at: datetime | None = None) -> LiveK
     # wrong type degrades to "not shown" rather than crashing the whole run.
     status = entry.get("status", "error")
     reason = entry.get("error") or entry.get("reason")
+    rotation = _rotation(entry.get("rotation"))
     if status != "ok":
         return LiveKey(
             status=status if isinstance(status, str) else "error",
             reason=reason if isinstance(reason, str) else None,
+            rotation=rotation,
         )
     restrictions: dict[str, Any] = _dict(entry.get("restrictions"))
     listing: dict[str, Any] = _dict(entry.get("listing"))
@@ -94,6 +109,28 @@ def live_key(entry: dict[str, Any], *, seen_at: datetime | None = None) -> LiveK
         unverifiable=_unseen(permissions, ip_restrict, ip_list, created),
         api_name=_text(listing.get("apiName")),
         api_key_prefix=_text(listing.get("apikey")),
+        rotation=rotation,
+    )
+
+
+def _rotation(value: Any) -> RotationState | None:
+    if not isinstance(value, dict) or not isinstance(value.get("path"), str):
+        return None
+    deadline = _text(value.get("retire_after"))
+    moment = None
+    if deadline is not None:
+        try:
+            moment = datetime.fromisoformat(deadline.replace("Z", "+00:00"))
+        except ValueError:
+            moment = None
+        if moment is not None and moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+    return RotationState(
+        path=value["path"],
+        current=_text(value.get("current")),
+        replaced=_text(value.get("replaced")),
+        retire_after=moment,
+        pending=_text(value.get("pending")),
     )
 
 

@@ -23,19 +23,22 @@ import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from keylint import __version__, endpoints
 from keylint.catalog import CATALOG, Kind
 from keylint.findings import Finding, Severity
 from keylint.inert import inert
-from keylint.livekey import LiveKey, live_key
+from keylint.livekey import LiveKey, RotationState
 from keylint.policy.durations import format_duration
 from keylint.policy.ips import covers, is_single_address
 from keylint.policy.model import KeyPolicy, MasterPolicy
 from keylint.policy.permissions import LISTING_FIELD
 from keylint.result import KeyReport, Result
 from keylint.secrets import redact
+
+if TYPE_CHECKING:
+    from keylint.engine import LiveSource
 from keylint.times import format_time
 
 PLAN_VERSION = 1
@@ -222,12 +225,12 @@ def _key_json(key: KeyPlan) -> dict[str, Any]:
     }
 
 
-def live_digest(entry: Mapping[str, Any]) -> str:
+def live_digest(view: LiveKey | None) -> str:
     """A short digest of what the rules read of a key's live state. When `apply --plan`
     refuses a plan, a digest that moved tells the reader Binance changed (rather than the file).
     Built from the redacted view only (the key's 8-character prefix), so it reveals nothing a
     state file would not."""
-    view = live_key(dict(entry))
+    view = view or LiveKey("error")
     facts = {
         "status": view.status,
         "permissions": dict(sorted(view.permissions.items())),
@@ -247,7 +250,7 @@ def make_plan(
     result: Result,
     keys: Iterable[KeyPolicy],
     master: MasterPolicy | None,
-    live_entries: Mapping[str, Mapping[str, Any]],
+    live: LiveSource,
     *,
     source: str,
     base_url: str | None,
@@ -274,10 +277,10 @@ def make_plan(
                 plan.manual.extend(_manual(f, SHARED_LABEL) for f in shared)
                 continue
             drift = [f for f in key_report.findings if _is_drift(f)]
-            entry = live_entries.get(key_report.name, {})
-            if policy is None or not (drift or _rotation_unsettled(policy, entry)):
+            view = live.view(key_report.name) or LiveKey("error")
+            if policy is None or not (drift or _rotation_unsettled(policy, view)):
                 continue
-            _plan_key(plan, key_report, policy, master, entry, drift)
+            _plan_key(plan, key_report, policy, master, view, drift)
     return plan
 
 
@@ -290,10 +293,9 @@ def _plan_key(
     report: KeyReport,
     policy: KeyPolicy,
     master: MasterPolicy | None,
-    entry: Mapping[str, Any],
+    live: LiveKey,
     drift: list[Finding],
 ) -> None:
-    live = live_key(dict(entry))
     shared_label = any(f.rule == "KL309" for f in drift)
     blocker = SHARED_LABEL if shared_label else _why_not_by_api(policy, master, live)
     changes: list[Change] = []
@@ -311,7 +313,7 @@ def _plan_key(
     if rotating and master is not None:
         # A rotation works through the master's listing and the store, so it goes ahead for a
         # key the listing does not show yet (it creates it).
-        rotation = _rotation_entry(entry)
+        rotation = live.rotation
         made = (_retire(rotation, drift), _rotate(policy, rotation, drift, live))
         for change_or_why in made:
             if isinstance(change_or_why, Change):
@@ -338,7 +340,7 @@ def _plan_key(
                 line=report.line,
                 sub_account=policy.sub_account,
                 api_key_prefix=live.api_key_prefix,
-                live_digest=live_digest(entry),
+                live_digest=live_digest(live),
                 changes=tuple(changes),
             )
         )
@@ -573,20 +575,15 @@ def _delete(policy: KeyPolicy, live: LiveKey, drift: list[Finding]) -> Change | 
     )
 
 
-def _rotation_unsettled(policy: KeyPolicy, entry: Mapping[str, Any]) -> bool:
+def _rotation_unsettled(policy: KeyPolicy, live: LiveKey) -> bool:
     """A key keylint rotates whose store holds no key yet, or a rotation left half done: a
     plan for it even when nothing in Binance drifted."""
-    rotation = _rotation_entry(entry)
+    rotation = live.rotation
     return (
         policy.rotation is not None
-        and bool(rotation)
-        and (rotation.get("current") is None or bool(rotation.get("pending")))
+        and rotation is not None
+        and (rotation.current is None or bool(rotation.pending))
     )
-
-
-def _rotation_entry(entry: Mapping[str, Any]) -> Mapping[str, Any]:
-    rotation = entry.get("rotation")
-    return rotation if isinstance(rotation, Mapping) else {}
 
 
 def _waiting(drift: list[Finding]) -> list[Finding]:
@@ -594,12 +591,12 @@ def _waiting(drift: list[Finding]) -> list[Finding]:
 
 
 def _retire(
-    rotation: Mapping[str, Any], drift: list[Finding]
+    rotation: RotationState | None, drift: list[Finding]
 ) -> Change | tuple[set[str], str] | None:
     """Delete the key a rotation replaced, once KL310 says its grace is over."""
     found = [f for f in _of(drift, "KL310") if f.severity is Severity.ERROR]
-    replaced = rotation.get("replaced")
-    if not found or not isinstance(replaced, str):
+    replaced = rotation.replaced if rotation is not None else None
+    if not found or replaced is None:
         return None
     return retire_change(replaced, found=found)
 
@@ -623,7 +620,7 @@ def retire_change(
 
 
 def _rotate(
-    policy: KeyPolicy, rotation: Mapping[str, Any], drift: list[Finding], live: LiveKey
+    policy: KeyPolicy, rotation: RotationState | None, drift: list[Finding], live: LiveKey
 ) -> Change | tuple[set[str], str] | None:
     """Rotate a key that declares `rotation` (SPEC §7): when it is due (KL301, KL302, or
     gone: KL304), when the store holds no key for it yet (the first rotation moves it into
@@ -631,8 +628,8 @@ def _rotate(
     from keylint.rotation import RotationError
 
     due = [*_of(drift, "KL301"), *_of(drift, "KL302"), *_of(drift, "KL304")]
-    pending = rotation.get("pending")
-    unstored = bool(rotation) and rotation.get("current") is None
+    pending = rotation.pending if rotation is not None else None
+    unstored = rotation is not None and rotation.current is None
     if not (due or pending or unstored):
         return None
     why = "it is due" if due else "the store holds no key for it yet"
@@ -724,9 +721,7 @@ _APPROVED_FIELDS = ("action", "method", "path", "params", "widens", "summary", "
 _SHOWN = 48
 
 
-def approval_differences(
-    saved: Mapping[str, Any], fresh: Plan, fresh_entries: Mapping[str, Mapping[str, Any]]
-) -> list[str]:
+def approval_differences(saved: Mapping[str, Any], fresh: Plan, live: LiveSource) -> list[str]:
     """One line per way the saved plan (a document already checked against
     schemas/plan.schema.json) differs from the fresh plan; no lines when they ask for the same
     calls on the same keys."""
@@ -739,7 +734,7 @@ def approval_differences(
         was, now = saved_keys.get(name), fresh_keys.get(name)
         shown = show_saved(name)
         if now is None:
-            why = _why_no_change(name, fresh_entries)
+            why = _why_no_change(name, live)
             lines.append(f"{shown}: the saved plan changes this key; a fresh plan does not ({why})")
             continue
         if was is None:
@@ -749,7 +744,7 @@ def approval_differences(
             )
             continue
         found = list(_key_differences(shown, was, now))
-        if found and live_digest(fresh_entries.get(name, {})) != was.get("live_digest"):
+        if found and live_digest(live.view(name)) != was.get("live_digest"):
             found.append(f"{shown}: Binance shows the key differently than when the plan was made")
         lines.extend(found)
     return lines
@@ -810,11 +805,10 @@ def _by_action(changes: Iterable[Mapping[str, Any]]) -> dict[str, Mapping[str, A
     return found
 
 
-def _why_no_change(name: str, fresh_entries: Mapping[str, Mapping[str, Any]]) -> str:
-    entry = fresh_entries.get(name)
-    if entry is None:
+def _why_no_change(name: str, live: LiveSource) -> str:
+    view = live.view(name)
+    if view is None:
         return "the policies no longer declare it, or it could not be planned"
-    view = live_key(dict(entry))
     if view.status == "error":
         return f"it could not be read now: {view.reason or 'no reason given'}"
     if not view.exists:

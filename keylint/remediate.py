@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from keylint.engine import check
+from keylint.engine import LiveSource, check
 from keylint.errors import KeylintError
 from keylint.findings import Severity
 from keylint.plan import ROTATION_ACTIONS, Plan, approval_differences, make_plan, show_saved
@@ -41,7 +41,7 @@ class Planned:
     plan: Plan
     result: Result
     policies: Policies
-    live_entries: dict[str, dict[str, Any]]
+    live: LiveSource
     api_keys: dict[str, str] = field(default_factory=dict, repr=False)
 
 
@@ -72,11 +72,11 @@ def plan_now(
         result,
         policies.keys,
         policies.master,
-        live.keys,
+        live,
         source="state" if state is not None else "live",
         base_url=None if state is not None else base_url,
     )
-    return Planned(plan, result, policies, dict(live.keys), api_keys)
+    return Planned(plan, result, policies, live, api_keys)
 
 
 def read_plan(path: Path) -> dict[str, Any]:
@@ -111,7 +111,7 @@ def check_plan_target(saved: dict[str, Any], *, path: Path, base_url: str) -> No
 def check_saved_plan(saved: dict[str, Any], fresh: Planned, *, path: Path) -> None:
     """Refuse a saved plan whose calls are not exactly the fresh plan's: whether Binance moved
     or the file was edited, what a reviewer approved is no longer what would be sent."""
-    problems = approval_differences(saved, fresh.plan, fresh.live_entries)
+    problems = approval_differences(saved, fresh.plan, fresh.live)
     if problems:
         listed = "\n".join(f"  {line}" for line in problems)
         raise PlanRefused(

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from keylint.errors import KeylintError
+from keylint.livekey import LiveKey, live_key
 from keylint.schema_check import schema_problems
 from keylint.secrets import key_prefix
 from keylint.times import format_time, parse_time
@@ -39,6 +40,22 @@ class LiveState:
     fetched_at: datetime
     keys: dict[str, dict[str, Any]] = field(default_factory=dict)
     sub_accounts: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    _views: dict[str, LiveKey] = field(default_factory=dict, repr=False, compare=False)
+
+    def view(self, name: str) -> LiveKey | None:
+        """The typed view of a key's entry (built once), or None when the state has no entry
+        for it. An entry that is no object (never from a schema-checked file) is an error."""
+        found = self._views.get(name)
+        if found is None:
+            entry = self.keys.get(name)
+            if entry is None:
+                return None
+            if not isinstance(entry, dict):
+                found = LiveKey("error", reason="the live state of this key is not an object")
+            else:
+                found = live_key(entry, seen_at=self.fetched_at)
+            self._views[name] = found
+        return found
 
     def to_json(self) -> dict[str, Any]:
         """The state file's JSON document, redacted."""

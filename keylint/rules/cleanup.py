@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
-from datetime import UTC, datetime, timedelta
+from collections.abc import Iterable, Iterator
+from datetime import datetime, timedelta
 from typing import Any
 
 from keylint.endpoints import PATH_SUB_API
 from keylint.findings import Problem, Severity
+from keylint.livekey import RotationState
 from keylint.policy.durations import format_duration
 from keylint.policy.model import KeyPolicy, in_label_family
 from keylint.rules import Context, in_binance, rule
@@ -340,7 +341,7 @@ def duplicate_live_key() -> None:
 
 
 def duplicate_live_keys(
-    key: KeyPolicy, rows: list[dict[str, Any]], rotation: Mapping[str, Any] | None = None
+    key: KeyPolicy, rows: list[dict[str, Any]], rotation: RotationState | None = None
 ) -> Iterator[Problem]:
     """KL309's check: the listed keys of the key's sub-account that share its label.
 
@@ -351,9 +352,9 @@ def duplicate_live_keys(
     if not key.sub_account or not key.api_name:
         return
     named = [row for row in rows if key.names_label(str(row.get("apiName") or ""))]
-    if rotation is not None and rotation.get("current"):
-        known = {_bare(rotation.get("current")), _bare(rotation.get("replaced"))}
-        pending = rotation.get("pending")
+    if rotation is not None and rotation.current:
+        known = {_bare(rotation.current), _bare(rotation.replaced)}
+        pending = rotation.pending
         unknown = [
             row
             for row in named
@@ -412,11 +413,11 @@ def previous_key_alive() -> None:
 
 
 def previous_keys(
-    key: KeyPolicy, rotation: Mapping[str, Any], rows: list[dict[str, Any]], now: datetime
+    key: KeyPolicy, rotation: RotationState, rows: list[dict[str, Any]], now: datetime
 ) -> Iterator[Problem]:
     """KL310's check: the listed keys that are the one the store names as replaced."""
-    replaced = _bare(rotation.get("replaced"))
-    current = _bare(rotation.get("current"))
+    replaced = _bare(rotation.replaced)
+    current = _bare(rotation.current)
     if not replaced or not key.api_name or replaced == current:
         return
     alive = [
@@ -427,7 +428,7 @@ def previous_keys(
     ]
     if not alive:
         return
-    deadline = _moment(rotation.get("retire_after"))
+    deadline = rotation.retire_after
     within = deadline is not None and now < deadline
     until = deadline.isoformat().replace("+00:00", "Z") if deadline else "unknown"
     pos = key.at("rotation", "api_name")
@@ -467,14 +468,6 @@ def previous_keys(
 def _bare(prefix: Any) -> str:
     """An API key prefix as the state file writes it (8 characters and '…'), bare."""
     return bare_prefix(str(prefix or ""))
-
-
-def _moment(text: Any) -> datetime | None:
-    try:
-        moment = datetime.fromisoformat(str(text).replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 @rule("KL308", "hmac-key")

@@ -252,12 +252,6 @@ NAMES_IN_POLICY = ("alpha", "bravo", "charlie")
 NOW = datetime(2026, 11, 24, 9, tzinfo=UTC)
 
 
-class FuzzedState:
-    def __init__(self, keys: dict[str, Any], sub_accounts: dict[str, Any]) -> None:
-        self.keys = keys
-        self.sub_accounts = sub_accounts
-
-
 @pytest.fixture(scope="module")
 def policy(tmp_path_factory: pytest.TempPathFactory) -> str:
     path = tmp_path_factory.mktemp("policy") / "fleet.yaml"
@@ -276,7 +270,7 @@ fleet_subs = st.dictionaries(
 
 
 def check_gives_every_key_a_status(policy: str, keys: Any, subs: Any) -> None:
-    result = check(load([policy]), live=FuzzedState(keys, subs), now=NOW, fail_on=None)
+    result = check(load([policy]), live=LiveState(NOW, keys, subs), now=NOW, fail_on=None)
     (report,) = result.files
     statuses = {k.name: k.status for k in report.keys}
     assert set(statuses) == set(NAMES_IN_POLICY), statuses

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import textwrap
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from keylint import engine
+from keylint.binance.state import LiveState
 from keylint.findings import Severity
 from keylint.policy.load import load
 from keylint.result import Result
@@ -33,15 +33,14 @@ def key(body: str, *, name: str = "bot", header: str = "") -> str:
     return f"version: 1\n{header}keys:\n  - name: {name}\n{fields}\n"
 
 
-@dataclass
-class State:
-    """Live state as a state file holds it (SPEC §2), for rule tests."""
+def State(
+    keys: dict[str, Any] | None = None, sub_accounts: dict[str, Any] | None = None
+) -> LiveState:
+    """Live state as a state file holds it (SPEC §2), read at NOW, for rule tests."""
+    return LiveState(NOW, keys or {}, sub_accounts or {})
 
-    keys: dict[str, dict[str, Any]] = field(default_factory=dict)
-    sub_accounts: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
-
-def check_files(tmp_path: Path, files: dict[str, str], state: State) -> Result:
+def check_files(tmp_path: Path, files: dict[str, str], state: LiveState) -> Result:
     for name, text in files.items():
         (tmp_path / name).write_text(textwrap.dedent(text), encoding="utf-8")
     return engine.check(load([str(tmp_path)]), live=state, now=NOW, fail_on=Severity.ERROR)

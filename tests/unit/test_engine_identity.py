@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from keylint.binance.state import LiveState
 from keylint.plan import Plan, make_plan
 from keylint.policy.load import load
 from keylint.policy.model import MasterPolicy
@@ -111,11 +112,11 @@ def live_entry(prefix: str, label: str = "mm-bot") -> dict[str, Any]:
     }
 
 
-def planned(tmp_path: Path, result: Result, state: State) -> Plan:
+def planned(tmp_path: Path, result: Result, state: LiveState) -> Plan:
     """The plan `keylint plan --state` would make, with a master declared."""
     declared = load([str(tmp_path)])
     master = MasterPolicy(file="a.yaml", pos=Pos(1, 1), api_key_env="M", private_key_env="P")
-    return make_plan(result, declared.keys, master, state.keys, source="state", base_url=None)
+    return make_plan(result, declared.keys, master, state, source="state", base_url=None)
 
 
 def test_a_key_two_entries_claim_is_neither_judged_nor_planned(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ import pytest
 
 from keylint.binance.state import LiveState
 from keylint.engine import check
+from keylint.livekey import live_key
 from keylint.plan import Plan, approval_differences, live_digest, make_plan
 from keylint.policy.load import load
 
@@ -56,15 +57,17 @@ def entry(
     }
 
 
+def live_of(entries: dict[str, Any]) -> LiveState:
+    return LiveState(NOW, entries, {})
+
+
 def plan_for(tmp_path: Path, key_yaml: str, state: dict[str, Any], *, master: str = MASTER) -> Plan:
     policy = tmp_path / "keys.yaml"
     policy.write_text(f"version: 1\n{master}keys:\n{key_yaml}")
     live = LiveState(NOW, {"bot": state}, {})
     result = check(load([str(policy)]), live=live, now=NOW, fail_on=None)
     declared = load([str(policy)])
-    return make_plan(
-        result, declared.keys, declared.master, live.keys, source="state", base_url=None
-    )
+    return make_plan(result, declared.keys, declared.master, live, source="state", base_url=None)
 
 
 BOT = """\
@@ -230,7 +233,7 @@ def saved_and_fresh(tmp_path: Path) -> tuple[dict[str, Any], Plan, dict[str, Any
 def differences_after(tmp_path: Path, edit: Any) -> list[str]:
     saved, fresh, entries = saved_and_fresh(tmp_path)
     edit(saved)
-    return approval_differences(saved, fresh, entries)
+    return approval_differences(saved, fresh, live_of(entries))
 
 
 def change(document: dict[str, Any], action: str) -> dict[str, Any]:
@@ -336,16 +339,16 @@ def test_every_edit_is_a_named_difference(tmp_path: Path, edit: Any, expected: l
 def test_a_key_only_one_side_changes_is_a_difference(tmp_path: Path) -> None:
     saved, fresh, entries = saved_and_fresh(tmp_path)
     empty = {**saved, "keys": []}
-    assert approval_differences(empty, fresh, entries) == [
+    assert approval_differences(empty, fresh, live_of(entries)) == [
         "bot: a fresh plan changes this key (revoke futures; remove trusted IP 192.0.2.7); "
         "the saved plan does not"
     ]
     converged = plan_for(tmp_path, bot(), entry())
-    assert approval_differences(saved, converged, {"bot": entry()}) == [
+    assert approval_differences(saved, converged, live_of({"bot": entry()})) == [
         "bot: the saved plan changes this key; a fresh plan does not (it needs no such change now)"
     ]
     unread = {"bot": {"status": "error", "error": "network: refused"}}
-    assert approval_differences(saved, converged, unread) == [
+    assert approval_differences(saved, converged, live_of(unread)) == [
         "bot: the saved plan changes this key; a fresh plan does not (it could not be read "
         "now: network: refused)"
     ]
@@ -355,7 +358,7 @@ def test_a_difference_says_when_binance_moved(tmp_path: Path) -> None:
     saved, _, _ = saved_and_fresh(tmp_path)
     moved = entry(flags={"canFuturesTrade": True}, ips=["203.0.113.10", "192.0.2.7", "192.0.2.8"])
     fresh = plan_for(tmp_path, bot(), moved)
-    assert approval_differences(saved, fresh, {"bot": moved})[-1] == (
+    assert approval_differences(saved, fresh, live_of({"bot": moved}))[-1] == (
         "bot: Binance shows the key differently than when the plan was made"
     )
 
@@ -371,4 +374,5 @@ def test_hostile_text_in_a_saved_plan_is_shown_inert_and_short(tmp_path: Path) -
     assert lines[0].startswith("bot\\n::error::forged\\x1b[31m: the saved plan changes")
     assert all("\n" not in line and "\x1b" not in line for line in lines)
     assert secret not in "".join(lines)
-    assert live_digest(entry()) != live_digest(entry(**DRIFTED))  # type: ignore[arg-type]
+    drifted = entry(**DRIFTED)  # type: ignore[arg-type]
+    assert live_digest(live_key(entry())) != live_digest(live_key(drifted))

@@ -195,7 +195,6 @@ def test_an_age_binance_cannot_have_given_is_unverifiable_not_young(
         live["restrictions"]["createTime"] = create_time
     live["unverifiable"] = []  # what the file claims is not what keylint believes
     state = State(keys={"bot": live})
-    state.fetched_at = NOW  # type: ignore[attr-defined]
     result = check_files(tmp_path, {"p.yaml": POLICY}, state)
     assert result.keys[0].unverifiable == ["max_age"]
     assert [f.rule for f in result.findings] == []

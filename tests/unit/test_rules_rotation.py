@@ -89,7 +89,7 @@ def run(
         engine_load([str(tmp_path)]), live=state, now=when, fail_on=Severity.ERROR
     )
     keys = engine_load([str(tmp_path)])
-    plan = make_plan(result, keys.keys, keys.master, state.keys, source="state", base_url=None)
+    plan = make_plan(result, keys.keys, keys.master, state, source="state", base_url=None)
     return result, plan
 
 
