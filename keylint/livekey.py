@@ -67,9 +67,14 @@ def live_key(entry: dict[str, Any], *, seen_at: datetime | None = None) -> LiveK
     reason = entry.get("error") or entry.get("reason")
     rotation = _rotation(entry.get("rotation"))
     if status != "ok":
+        # An unread key may still carry its listing row (two entries claiming one key): the
+        # label it shows is declared, never an undeclared key (KL307).
+        shown = _dict(entry.get("listing"))
         return LiveKey(
             status=status if isinstance(status, str) else "error",
             reason=reason if isinstance(reason, str) else None,
+            api_name=_text(shown.get("apiName")),
+            api_key_prefix=_text(shown.get("apikey")),
             rotation=rotation,
         )
     restrictions: dict[str, Any] = _dict(entry.get("restrictions"))
