@@ -74,7 +74,7 @@ def fetch_now(
                 progress=progress,
                 reached=reached,
                 api_keys=api_keys,
-                announce=_announce,
+                announce=lambda budget: _announce(budget, progress),
             )
         )
     except KeyboardInterrupt as stop:
@@ -85,9 +85,11 @@ def fetch_now(
         progress.close()
 
 
-def _announce(budget: Budget) -> None:
+def _announce(budget: Budget, progress: ProgressLine) -> None:
     """Say, before the first request, when Binance's limits make the run wait (a fleet audit
-    through the master), so a job that takes minutes does not look hung."""
+    through the master), so a job that takes minutes does not look hung; the progress line
+    counts down from that floor."""
+    progress.expect(budget.floor)
     line = budget.line()
     if line is not None:
         sys.stderr.write(f"keylint: {line}\n")

@@ -34,6 +34,7 @@ from keylint.binance.state import LiveState, redact
 from keylint.inert import is_hidden
 from keylint.livekey import live_key
 from keylint.policy.model import PENDING_SUFFIX
+from keylint.progress import format_seconds
 from keylint.secrets import key_prefix
 from keylint.times import format_time
 
@@ -279,7 +280,7 @@ class Budget:
             return None
         what = (
             f"reading {self.keys} sub-account key{'s' if self.keys != 1 else ''} through the "
-            f"master takes at least {_duration(self.floor)} at Binance's limit of "
+            f"master takes at least {format_seconds(self.floor)} at Binance's limit of "
             f"{self.per_window} calls a minute per endpoint"
         )
         if self.short:
@@ -289,13 +290,7 @@ class Budget:
             )
         if self.chosen:
             return f"{what} (--timeout {self.timeout:g})"
-        return f"{what}; the run waits for it (timeout {_duration(self.timeout)})"
-
-
-def _duration(seconds: float) -> str:
-    whole = math.ceil(seconds)
-    minutes, rest = divmod(whole, 60)
-    return f"{minutes} min {rest} s" if minutes else f"{rest} s"
+        return f"{what}; the run waits for it (timeout {format_seconds(self.timeout)})"
 
 
 def read_budget(
