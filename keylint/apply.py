@@ -12,7 +12,7 @@ import asyncio
 import functools
 import json
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import cast
@@ -93,6 +93,44 @@ class AuditLog:
         data = (json_text(json.dumps(record, ensure_ascii=False)) + "\n").encode("utf-8")
         while data:
             data = data[os.write(self._fd, data) :]
+
+
+class Recorder:
+    """Every outcome of a run, each once: kept in order, appended to the audit log (if any)
+    and handed to `on_outcome` to print.
+
+    Never raises for the log: a change in flight must still be printed and its key's next
+    change still sent. After a failed write the log is not written again, so it ends at the
+    failure instead of having holes; `log_error` says why it is incomplete.
+    """
+
+    def __init__(self, audit: AuditLog | None, on_outcome: Callable[[ChangeOutcome], None]) -> None:
+        self.audit = audit
+        self.on_outcome = on_outcome
+        self.outcomes: list[ChangeOutcome] = []
+        self.log_error: str | None = None
+
+    def __call__(self, outcome: ChangeOutcome) -> None:
+        self.outcomes.append(outcome)
+        if self.audit is not None and self.log_error is None:
+            try:
+                self.audit.write(outcome, now_utc())
+            except OSError as exc:
+                self.log_error = f"{self.audit.path}: {exc.strerror or exc}"
+        self.on_outcome(outcome)
+
+    def settle_unreached(
+        self,
+        changes: Iterable[tuple[KeyPlan, Change]],
+        allow_widen: bool,
+        in_flight: Callable[[KeyPlan, Change], bool] = lambda _key, _change: False,
+    ) -> None:
+        """After a stop: an outcome for every change not recorded yet (`unreached`)."""
+        seen = {(id(o.key), id(o.change)) for o in self.outcomes}
+        for key, change in changes:
+            if (id(key), id(change)) not in seen:
+                flying = in_flight(key, change)
+                self(unreached(key, change, allow_widen, in_flight=flying))
 
 
 async def execute(

@@ -25,7 +25,7 @@ from keylint.result import EXIT_FINDINGS, EXIT_UNCHECKED, EXIT_USAGE, Result
 from keylint.signals import Stopped
 
 if TYPE_CHECKING:  # apply imports httpx: a plan from a state file does not need it
-    from keylint.apply import ChangeOutcome
+    from keylint.apply import ChangeOutcome, Recorder
 
 
 class PlanRefused(KeylintError):
@@ -151,7 +151,7 @@ def apply_plan(
     """`keylint apply`: a fresh plan, or a saved one still true to Binance; confirmed; carried
     out; then live state read again to show what drift remains."""
     from keylint import signals
-    from keylint.apply import AuditLog, execute, now_utc, unreached
+    from keylint.apply import AuditLog, Recorder, execute
     from keylint.binance.client import BinanceClient
     from keylint.binance.errors import BinanceError
     from keylint.binance.fetch import credentials_from_env
@@ -191,22 +191,7 @@ def apply_plan(
     except CredentialError as exc:
         raise PlanRefused(f"master credentials: {exc.reason}; nothing was changed") from None
 
-    recorded: list[ChangeOutcome] = []
-    log_errors: list[str] = []
-
-    def record(outcome: ChangeOutcome) -> None:
-        # Never raises for the log: a change in flight must still be printed and its key's
-        # next change still sent. After a failed write the log is not written again, so it
-        # ends at the failure instead of having holes.
-        recorded.append(outcome)
-        if audit is not None and not log_errors:
-            try:
-                audit.write(outcome, now_utc())
-            except OSError as exc:
-                log_errors.append(f"{log}: {exc.strerror or exc}")
-        on_outcome(outcome)
-
-    async def _carry_out() -> list[ChangeOutcome]:
+    async def _carry_out(record: Recorder) -> list[ChangeOutcome]:
         async with contextlib.AsyncExitStack() as stack:
             client = await stack.enter_async_context(
                 BinanceClient(base_url=base_url, timeout=timeout, concurrency=concurrency)
@@ -248,21 +233,19 @@ def apply_plan(
                 ) from None
         if sending and not confirm(plan):
             return Applied(plan, fresh.result, [], None, EXIT_USAGE, declined=True)
+        record = Recorder(audit, on_outcome)
         stopped: Stopped | None = None
         try:
-            outcomes = signals.run(_carry_out())
+            outcomes = signals.run(_carry_out(record))
         except Stopped as stop:
             # Every outcome is recorded: execute() settled the changes it had begun; the
             # ones it never reached (stopped before it started) were not sent.
             stopped = stop
-            seen = {(id(o.key), id(o.change)) for o in recorded}
-            for key, change in plan.changes:
-                if (id(key), id(change)) not in seen:
-                    record(unreached(key, change, allow_widen))
-            by_change = {(id(o.key), id(o.change)): o for o in recorded}
+            record.settle_unreached(plan.changes, allow_widen)
+            by_change = {(id(o.key), id(o.change)): o for o in record.outcomes}
             outcomes = [by_change[id(key), id(change)] for key, change in plan.changes]
 
-    log_error = log_errors[0] if log_errors else None
+    log_error = record.log_error
     after = None
     if stopped is None and sending:
         try:

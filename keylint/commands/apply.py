@@ -6,12 +6,10 @@ import json
 import sys
 from typing import TYPE_CHECKING
 
-from keylint.commands.common import ask, say, use_color
-from keylint.errors import UsageError
+from keylint.commands.common import OutcomeLines, confirm, say, say_log_incomplete, use_color
 from keylint.options import STAGE_TIMEOUT, ApplyOptions, clock
 
 if TYPE_CHECKING:
-    from keylint.apply import ChangeOutcome
     from keylint.plan import Plan
 
 
@@ -19,12 +17,7 @@ def run(options: ApplyOptions) -> int:
     from keylint.policy.load import load
     from keylint.remediate import apply_plan
     from keylint.reporters import get_reporter
-    from keylint.reporters.plan import (
-        render_apply_json,
-        render_outcome,
-        render_plan,
-        render_tally,
-    )
+    from keylint.reporters.plan import render_apply_json, render_plan, render_tally
 
     text = options.output_format == "text"
     color = use_color(sys.stdout)
@@ -34,26 +27,14 @@ def run(options: ApplyOptions) -> int:
             sys.stdout.write(render_plan(plan, color=color))
             sys.stdout.flush()
 
-    def confirm(plan: Plan) -> bool:
-        if options.yes:
-            return True
-        if not sys.stdin.isatty():
-            raise UsageError(
-                "apply changes keys at Binance and asks first: run it on a terminal, or "
-                "pass --yes (for automation); nothing was changed"
-            )
+    def ask_first(plan: Plan) -> bool:
         widening = "" if options.allow_widen else " (changes that widen access are skipped)"
-        return ask(f"\nMake these changes at Binance{widening}?")
-
-    shown: list[ChangeOutcome] = []
-
-    def show(outcome: ChangeOutcome) -> None:
-        if text:
-            if not shown:
-                sys.stdout.write("\nApplying:\n")
-            sys.stdout.write(render_outcome(outcome, color=color))
-            sys.stdout.flush()
-        shown.append(outcome)
+        return confirm(
+            options.yes,
+            f"\nMake these changes at Binance{widening}?",
+            refusal="apply changes keys at Binance and asks first: run it on a terminal, or "
+            "pass --yes (for automation); nothing was changed",
+        )
 
     applied = apply_plan(
         load(options.paths),
@@ -64,10 +45,10 @@ def run(options: ApplyOptions) -> int:
         now=clock(options.now),
         fail_on=options.fail_on,
         allow_widen=options.allow_widen,
-        confirm=confirm,
+        confirm=ask_first,
         log=options.log,
         on_plan=show_plan,
-        on_outcome=show,
+        on_outcome=OutcomeLines("Applying:", shown=text),
     )
     if applied.declined:
         say("keylint: nothing was changed")
@@ -91,9 +72,5 @@ def run(options: ApplyOptions) -> int:
             sys.stdout.write("\nLive state after the changes:\n\n")
             sys.stdout.write(get_reporter("text")(applied.after, color=color))
     if applied.log_error is not None:
-        sys.stdout.flush()
-        say(
-            f"keylint: error: --log {applied.log_error}: the log is incomplete; every "
-            "outcome is printed above"
-        )
+        say_log_incomplete(applied.log_error)
     return applied.exit_code

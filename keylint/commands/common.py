@@ -5,8 +5,13 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from keylint.errors import UsageError
 from keylint.inert import inert_line
+
+if TYPE_CHECKING:
+    from keylint.outcomes import ChangeOutcome
 
 
 def say(line: str) -> None:
@@ -60,3 +65,39 @@ def ask(question: str) -> bool:
             return True
         if answer in ("", "n", "no"):
             return False
+
+
+def confirm(yes: bool, question: str, *, refusal: str) -> bool:
+    """`--yes`, or a yes on the terminal; without a terminal, `refusal` (a usage error): a
+    command that changes keys never goes ahead unasked."""
+    if yes:
+        return True
+    if not sys.stdin.isatty():
+        raise UsageError(refusal)
+    return ask(question)
+
+
+class OutcomeLines:
+    """Prints each change's outcome the moment it is known, under `heading` (text output)."""
+
+    def __init__(self, heading: str, *, shown: bool = True) -> None:
+        self.heading = heading
+        self.shown = shown
+        self.color = use_color(sys.stdout)
+        self.count = 0
+
+    def __call__(self, outcome: ChangeOutcome) -> None:
+        from keylint.reporters.plan import render_outcome
+
+        if self.shown:
+            if not self.count:
+                sys.stdout.write(f"\n{self.heading}\n")
+            sys.stdout.write(render_outcome(outcome, color=self.color))
+            sys.stdout.flush()
+        self.count += 1
+
+
+def say_log_incomplete(log_error: str) -> None:
+    """A --log write failed: the outcomes above are the whole record (SPEC §6)."""
+    sys.stdout.flush()
+    say(f"keylint: error: --log {log_error}: the log is incomplete; every outcome is printed above")

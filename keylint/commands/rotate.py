@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, cast, get_args
 
-from keylint.commands.common import ask, say, use_color
+from keylint.commands.common import OutcomeLines, confirm, say, say_log_incomplete, use_color
 from keylint.errors import UsageError
 from keylint.options import STAGE_TIMEOUT, RotateOptions, clock
 from keylint.outcomes import Outcome
@@ -26,7 +26,7 @@ from keylint.policy.model import KeyPolicy
 from keylint.result import EXIT_FINDINGS, EXIT_USAGE
 
 if TYPE_CHECKING:  # the HTTP stack loads only when a rotation runs
-    from keylint.apply import ChangeOutcome
+    from keylint.apply import ChangeOutcome, Recorder
     from keylint.rotation import Rotator
 
 ZERO = timedelta(0)
@@ -92,44 +92,29 @@ class Rotated:
 
 def run(options: RotateOptions) -> int:
     """`keylint rotate` on a terminal or in CI: the plan, a confirmation, each outcome."""
-    from keylint.reporters.plan import render_outcome, render_plan, render_tally
-
-    color = use_color(sys.stdout)
+    from keylint.reporters.plan import render_plan, render_tally
 
     def show_plan(plan: Plan) -> None:
-        sys.stdout.write(render_plan(plan, color=color))
+        sys.stdout.write(render_plan(plan, color=use_color(sys.stdout)))
         sys.stdout.flush()
 
-    def confirm(plan: Plan) -> bool:
-        if options.yes:
-            return True
-        if not sys.stdin.isatty():
-            raise UsageError(
-                "rotate creates and deletes keys at Binance and asks first: run it on a "
-                "terminal, or pass --yes (for automation); nothing was rotated"
-            )
-        return ask("\nRotate these keys now?")
+    def ask_first(plan: Plan) -> bool:
+        return confirm(
+            options.yes,
+            "\nRotate these keys now?",
+            refusal="rotate creates and deletes keys at Binance and asks first: run it on a "
+            "terminal, or pass --yes (for automation); nothing was rotated",
+        )
 
-    shown: list[ChangeOutcome] = []
-
-    def show(outcome: ChangeOutcome) -> None:
-        if not shown:
-            sys.stdout.write("\nRotating:\n")
-        sys.stdout.write(render_outcome(outcome, color=color))
-        sys.stdout.flush()
-        shown.append(outcome)
-
-    done = rotate_keys(options, confirm=confirm, on_plan=show_plan, on_outcome=show)
+    done = rotate_keys(
+        options, confirm=ask_first, on_plan=show_plan, on_outcome=OutcomeLines("Rotating:")
+    )
     if done.exit_code == EXIT_USAGE and not done.outcomes:
         say("keylint: nothing was rotated")
     if done.outcomes:
         sys.stdout.write(render_tally(done.outcomes) + "\n")
     if done.log_error is not None:
-        sys.stdout.flush()
-        say(
-            f"keylint: error: --log {done.log_error}: the log is incomplete; every "
-            "outcome is printed above"
-        )
+        say_log_incomplete(done.log_error)
     return done.exit_code
 
 
@@ -144,7 +129,7 @@ def rotate_keys(
     1 a change failed or is unknown or the log is incomplete, 2 nothing was done (usage, not
     confirmed); a signal raises `Stopped` once every change has its outcome."""
     from keylint import signals
-    from keylint.apply import AuditLog, ChangeOutcome, now_utc, unreached
+    from keylint.apply import AuditLog, ChangeOutcome, Recorder
     from keylint.binance.client import BinanceClient
     from keylint.binance.errors import BinanceError
     from keylint.binance.fetch import credentials_from_env
@@ -166,20 +151,7 @@ def rotate_keys(
     plan = Plan(generated_at=now, source="live", base_url=options.live.base_url)
     plan.keys = [changes_for(key, options.grace) for key in chosen]
     on_plan(plan)
-    if not confirm(plan):
-        return Rotated(EXIT_USAGE)
-
-    done = Rotated(0)
     in_flight: list[tuple[KeyPlan, Change]] = []
-
-    def record(outcome: ChangeOutcome, audit: AuditLog | None) -> None:
-        done.outcomes.append(outcome)
-        if audit is not None and done.log_error is None:
-            try:
-                audit.write(outcome, now_utc())
-            except OSError as exc:
-                done.log_error = f"{options.log}: {exc.strerror or exc}"
-        on_outcome(outcome)
 
     async def carry_out(rotator: Rotator, key: KeyPlan, change: Change) -> tuple[Outcome, str]:
         in_flight[:] = [(key, change)]
@@ -189,7 +161,7 @@ def rotate_keys(
         known = outcome in get_args(Outcome)
         return cast("Outcome", outcome if known else "unknown"), reason
 
-    async def rotate_all(audit: AuditLog | None) -> None:
+    async def rotate_all(record: Recorder) -> None:
         async with contextlib.AsyncExitStack() as stack:
             client = await stack.enter_async_context(
                 BinanceClient(base_url=options.live.base_url, timeout=timeout)
@@ -207,13 +179,15 @@ def rotate_keys(
                 for change in key.changes:
                     if change.action == "retire" and not rotated:
                         why = "the new key is not verified, so the replaced key stays"
-                        record(ChangeOutcome(key, change, "not_attempted", why), audit)
+                        record(ChangeOutcome(key, change, "not_attempted", why))
                         continue
                     outcome, reason = await carry_out(rotator, key, change)
                     rotated = outcome == "applied"
-                    record(ChangeOutcome(key, change, outcome, reason), audit)
+                    record(ChangeOutcome(key, change, outcome, reason))
 
     with contextlib.ExitStack() as stack:
+        # The log is opened before anyone is asked: a log that cannot be written stops the
+        # run while nothing has been changed.
         audit = None
         if options.log is not None:
             try:
@@ -222,18 +196,20 @@ def rotate_keys(
                 raise UsageError(
                     f"--log {options.log}: cannot be opened ({exc.strerror}); nothing was rotated"
                 ) from None
+        if not confirm(plan):
+            return Rotated(EXIT_USAGE)
+        record = Recorder(audit, on_outcome)
         try:
-            signals.run(rotate_all(audit))
+            signals.run(rotate_all(record))
         except signals.Stopped:
             # Every change gets its outcome before the stop goes on: the one in flight is
             # unknown (the next apply or rotate completes it), the rest were not started.
-            seen = {(id(o.key), id(o.change)) for o in done.outcomes}
-            for key in plan.keys:
-                for change in key.changes:
-                    if (id(key), id(change)) not in seen:
-                        flying = any(k is key and c is change for k, c in in_flight)
-                        record(unreached(key, change, True, in_flight=flying), audit)
+            record.settle_unreached(
+                plan.changes,
+                allow_widen=True,
+                in_flight=lambda key, change: any(k is key and c is change for k, c in in_flight),
+            )
             raise
-    settled = all(o.outcome == "applied" for o in done.outcomes)
-    done.exit_code = 0 if settled and done.log_error is None else EXIT_FINDINGS
-    return done
+    settled = all(o.outcome == "applied" for o in record.outcomes)
+    code = 0 if settled and record.log_error is None else EXIT_FINDINGS
+    return Rotated(code, record.outcomes, record.log_error)
