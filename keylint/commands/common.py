@@ -23,14 +23,17 @@ def say(line: str) -> None:
 def emit(result: object, output_format: str, output: Path | None) -> None:
     """Write the report to stdout or, atomically, to --output, file by file as it is read."""
     from keylint.output import open_atomic
+    from keylint.repo import repository_root
     from keylint.reporters import get_writer
 
     write = get_writer(output_format)
+    # The formats a forge reads place findings by their path from the repository root.
+    root = repository_root()
     if output is not None:
         with open_atomic(output) as handle:
-            write(result, handle, color=False)
+            write(result, handle, color=False, root=root)
         return
-    write(result, sys.stdout, color=use_color(sys.stdout))
+    write(result, sys.stdout, color=use_color(sys.stdout), root=root)
     sys.stdout.flush()
 
 
