@@ -21,7 +21,7 @@ class Kind(enum.Enum):
     """When a rule can run: on the file alone, on a key's policy alone, or against live state."""
 
     # A policy file's own problems, never waived: the loader reports KL001, KL002 and KL004,
-    # the engine KL003 (across files), KL005 and KL006 (a key's waivers).
+    # the engine KL003 (across files), KL005 and KL006 (a key's waivers), KL007 (a baseline).
     FILE = "file"
     STATIC = "static"  # a key's declaration alone; runs in `validate`
     LIVE = "live"  # a key's declaration against its live state; runs in `check`
@@ -57,6 +57,7 @@ CATALOG: dict[str, Entry] = {
         Entry("KL004", "secret-in-policy", _POLICY, _ERROR, _FILE),
         Entry("KL005", "waiver-expired", _POLICY, _WARNING, _FILE),
         Entry("KL006", "waiver-unused", _POLICY, _INFO, _FILE),
+        Entry("KL007", "baseline-entry-unused", _POLICY, _INFO, _FILE),
         Entry("KL101", "permission-not-declared", _SCOPE, _ERROR, _LIVE),
         Entry("KL102", "permission-missing", _SCOPE, _WARNING, _LIVE),
         Entry("KL103", "withdrawals-without-ip-binding", _SCOPE, _ERROR, _STATIC),

@@ -17,11 +17,11 @@ from typing import Annotated, NoReturn
 import typer
 
 from keylint import __version__
+from keylint.config import load_config
 from keylint.errors import KeylintError
 from keylint.inert import inert_line, inert_lines
 from keylint.options import (
     DEFAULT_CONCURRENCY,
-    DEFAULT_PATHS,
     ApplyOptions,
     CheckOptions,
     CommentOptions,
@@ -34,8 +34,13 @@ from keylint.options import (
     ValidateOptions,
     check_base_url,
     parse_now,
-    severity_threshold,
+    parse_reports,
+    paths_of,
+    scope_of,
+    severity_setting,
+    state_of,
 )
+from keylint.reporters import FORMATS
 
 app = typer.Typer(
     name="keylint",
@@ -109,8 +114,81 @@ OutputOpt = Annotated[
     ),
 ]
 FailOnOpt = Annotated[
-    FailOn,
-    typer.Option("--fail-on", help="Exit 1 when a finding at or above this severity remains."),
+    FailOn | None,
+    typer.Option(
+        "--fail-on",
+        show_default=False,
+        help="Exit 1 when a finding at or above this severity remains. Default: the "
+        "configuration's fail_on, else error.",
+    ),
+]
+ConfigOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        dir_okay=False,
+        callback=nonempty_path,
+        show_default=False,
+        help="Read this configuration file. Default: .keylint.yaml in the current folder or "
+        "the nearest parent up to the repository root.",
+    ),
+]
+NoConfigOpt = Annotated[
+    bool, typer.Option("--no-config", help="Read no configuration file: defaults only.")
+]
+SelectOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--select",
+        metavar="RULES",
+        show_default=False,
+        help="Run only these rules: ids, id prefixes (KL2) or names, comma-separated or "
+        "repeated. KL001-KL004 always run.",
+    ),
+]
+IgnoreOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--ignore",
+        metavar="RULES",
+        show_default=False,
+        help="Turn these rules off: ids, id prefixes or names, comma-separated or repeated.",
+    ),
+]
+BaselineOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--baseline",
+        dir_okay=False,
+        callback=nonempty_path,
+        show_default=False,
+        help="Report the findings this baseline lists as waived (reason: baseline), and its "
+        "entries nothing matched as KL007. Default: the configuration's baseline.",
+    ),
+]
+WriteBaselineOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--write-baseline",
+        dir_okay=False,
+        callback=nonempty_path,
+        show_default=False,
+        help="Write the fingerprints of the current findings to FILE (atomically); entries "
+        "this run could not check are kept.",
+    ),
+]
+ReportOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--report",
+        metavar="FORMAT=FILE",
+        show_default=False,
+        help="Also write the report in FORMAT to FILE (repeatable): one run, every format.",
+    ),
+]
+LiveOpt = Annotated[
+    bool,
+    typer.Option("--live", help="Read Binance even when the configuration names a state file."),
 ]
 NowOpt = Annotated[
     str | None,
@@ -174,8 +252,15 @@ def validate(
     paths: PathsArg = None,
     output_format: FormatOpt = OutputFormat.text,
     output: OutputOpt = None,
-    fail_on: FailOnOpt = FailOn.error,
+    report: ReportOpt = None,
+    fail_on: FailOnOpt = None,
     now: NowOpt = None,
+    select: SelectOpt = None,
+    ignore: IgnoreOpt = None,
+    baseline: BaselineOpt = None,
+    write_baseline: WriteBaselineOpt = None,
+    config: ConfigOpt = None,
+    no_config: NoConfigOpt = False,
 ) -> None:
     """Lint policy files offline: YAML, schema and static rules (fast; for pre-commit).
 
@@ -184,12 +269,21 @@ def validate(
     from keylint.commands import validate as command
 
     def run() -> int:
+        settings = load_config(config, enabled=not no_config)
         options = ValidateOptions(
-            paths or list(DEFAULT_PATHS),
+            paths_of(paths, settings),
             output_format.value,
             output,
-            severity_threshold(fail_on.value),
+            severity_setting(fail_on, settings.fail_on),
             parse_now(now),
+            scope_of(
+                settings,
+                select=select,
+                ignore=ignore,
+                baseline=baseline,
+                write_baseline=write_baseline,
+            ),
+            parse_reports(report or (), FORMATS),
         )
         return command.run(options)
 
@@ -210,13 +304,21 @@ def check(
             "Binance: for forks and demos without credentials.",
         ),
     ] = None,
+    live_flag: LiveOpt = False,
     output_format: FormatOpt = OutputFormat.text,
     output: OutputOpt = None,
-    fail_on: FailOnOpt = FailOn.error,
+    report: ReportOpt = None,
+    fail_on: FailOnOpt = None,
     now: NowOpt = None,
     base_url: BaseUrlOpt = "https://api.binance.com",
     concurrency: ConcurrencyOpt = DEFAULT_CONCURRENCY,
     timeout: TimeoutOpt = None,
+    select: SelectOpt = None,
+    ignore: IgnoreOpt = None,
+    baseline: BaselineOpt = None,
+    write_baseline: WriteBaselineOpt = None,
+    config: ConfigOpt = None,
+    no_config: NoConfigOpt = False,
 ) -> None:
     """Compare every declared key with its live state: permissions, trusted IPs, age.
 
@@ -228,15 +330,24 @@ def check(
     from keylint.commands import check as command
 
     def run() -> int:
+        settings = load_config(config, enabled=not no_config)
         live = Live(check_base_url(base_url), concurrency, timeout)
         options = CheckOptions(
-            paths or list(DEFAULT_PATHS),
-            state,
+            paths_of(paths, settings),
+            state_of(state, settings, live=live_flag),
             output_format.value,
             output,
-            severity_threshold(fail_on.value),
+            severity_setting(fail_on, settings.fail_on),
             parse_now(now),
             live,
+            scope_of(
+                settings,
+                select=select,
+                ignore=ignore,
+                baseline=baseline,
+                write_baseline=write_baseline,
+            ),
+            parse_reports(report or (), FORMATS),
         )
         return command.run(options)
 
@@ -260,6 +371,8 @@ def fetch(
     base_url: BaseUrlOpt = "https://api.binance.com",
     concurrency: ConcurrencyOpt = DEFAULT_CONCURRENCY,
     timeout: TimeoutOpt = None,
+    config: ConfigOpt = None,
+    no_config: NoConfigOpt = False,
 ) -> None:
     """Read the live state of every declared key from Binance into a state file.
 
@@ -271,8 +384,10 @@ def fetch(
     from keylint.commands import fetch as command
 
     def run() -> int:
+        settings = load_config(config, enabled=not no_config)
         live = Live(check_base_url(base_url), concurrency, timeout)
-        return command.run(FetchOptions(paths or list(DEFAULT_PATHS), output, live))
+        options = FetchOptions(paths_of(paths, settings), output, live, scope_of(settings))
+        return command.run(options)
 
     raise typer.Exit(guarded(run))
 
@@ -433,11 +548,17 @@ def comment(
             "a workflow's GITHUB_TOKEN.",
         ),
     ] = None,
-    fail_on: FailOnOpt = FailOn.error,
+    live_flag: LiveOpt = False,
+    fail_on: FailOnOpt = None,
     now: NowOpt = None,
     base_url: BaseUrlOpt = "https://api.binance.com",
     concurrency: ConcurrencyOpt = DEFAULT_CONCURRENCY,
     timeout: TimeoutOpt = None,
+    select: SelectOpt = None,
+    ignore: IgnoreOpt = None,
+    baseline: BaselineOpt = None,
+    config: ConfigOpt = None,
+    no_config: NoConfigOpt = False,
 ) -> None:
     """Post the Markdown report as the one keylint comment of a pull request.
 
@@ -451,9 +572,10 @@ def comment(
     from keylint.commands import comment as command
 
     def run() -> int:
+        settings = load_config(config, enabled=not no_config)
         options = CommentOptions(
-            paths=paths or list(DEFAULT_PATHS),
-            state=state,
+            paths=paths_of(paths, settings),
+            state=state_of(state, settings, live=live_flag),
             validate_only=validate_only,
             repo=repo,
             pr=pr,
@@ -461,9 +583,10 @@ def comment(
             issue=issue,
             keep_clean=keep_clean,
             author=author,
-            fail_on=severity_threshold(fail_on.value),
+            fail_on=severity_setting(fail_on, settings.fail_on),
             now=parse_now(now),
             live=Live(check_base_url(base_url), concurrency, timeout),
+            scope=scope_of(settings, select=select, ignore=ignore, baseline=baseline),
         )
         return command.run(options)
 
@@ -505,11 +628,17 @@ def plan(
             help="Also save the plan as JSON to FILE (atomically), for `keylint apply --plan`.",
         ),
     ] = None,
-    fail_on: FailOnOpt = FailOn.error,
+    live_flag: LiveOpt = False,
+    fail_on: FailOnOpt = None,
     now: NowOpt = None,
     base_url: BaseUrlOpt = "https://api.binance.com",
     concurrency: ConcurrencyOpt = DEFAULT_CONCURRENCY,
     timeout: TimeoutOpt = None,
+    select: SelectOpt = None,
+    ignore: IgnoreOpt = None,
+    baseline: BaselineOpt = None,
+    config: ConfigOpt = None,
+    no_config: NoConfigOpt = False,
 ) -> None:
     """The API calls that would converge sub-account keys to their policies, and the manual
     steps for the rest. Changes nothing.
@@ -522,14 +651,16 @@ def plan(
     from keylint.commands import plan as command
 
     def run() -> int:
+        settings = load_config(config, enabled=not no_config)
         options = PlanOptions(
-            paths=paths or list(DEFAULT_PATHS),
-            state=state,
+            paths=paths_of(paths, settings),
+            state=state_of(state, settings, live=live_flag),
             output_format=output_format.value,
             output=output,
-            fail_on=severity_threshold(fail_on.value),
+            fail_on=severity_setting(fail_on, settings.fail_on),
             now=parse_now(now),
             live=Live(check_base_url(base_url), concurrency, timeout),
+            scope=scope_of(settings, select=select, ignore=ignore, baseline=baseline),
         )
         return command.run(options)
 
@@ -571,7 +702,7 @@ def apply(
         ),
     ] = None,
     output_format: PlanFormatOpt = PlanFormat.text,
-    fail_on: FailOnOpt = FailOn.error,
+    fail_on: FailOnOpt = None,
     now: NowOpt = None,
     base_url: BaseUrlOpt = "https://api.binance.com",
     concurrency: ConcurrencyOpt = DEFAULT_CONCURRENCY,
@@ -585,6 +716,11 @@ def apply(
             "about 60 changes a minute per endpoint, so large fleets need more.",
         ),
     ] = 300.0,
+    select: SelectOpt = None,
+    ignore: IgnoreOpt = None,
+    baseline: BaselineOpt = None,
+    config: ConfigOpt = None,
+    no_config: NoConfigOpt = False,
 ) -> None:
     """Carry out a plan: tightening changes only unless --allow-widen; confirmation on a
     terminal unless --yes.
@@ -599,16 +735,18 @@ def apply(
     from keylint.commands import apply as command
 
     def run() -> int:
+        settings = load_config(config, enabled=not no_config)
         options = ApplyOptions(
-            paths=paths or list(DEFAULT_PATHS),
+            paths=paths_of(paths, settings),
             plan_file=plan_file,
             yes=yes,
             allow_widen=allow_widen,
             log=log,
             output_format=output_format.value,
-            fail_on=severity_threshold(fail_on.value),
+            fail_on=severity_setting(fail_on, settings.fail_on),
             now=parse_now(now),
             live=Live(check_base_url(base_url), concurrency, timeout),
+            scope=scope_of(settings, select=select, ignore=ignore, baseline=baseline),
         )
         return command.run(options)
 
@@ -664,6 +802,8 @@ def rotate(
             help="Seconds each call to Binance or the secret store may take.",
         ),
     ] = 300.0,
+    config: ConfigOpt = None,
+    no_config: NoConfigOpt = False,
 ) -> None:
     """Rotate the named keys now, whatever their age (a leaked key): a new Ed25519 key with
     exactly the declared restrictions, its credentials written to the secret store, the
@@ -677,14 +817,16 @@ def rotate(
     from keylint.commands import rotate as command
 
     def run() -> int:
+        settings = load_config(config, enabled=not no_config)
         options = RotateOptions(
             names=names,
-            paths=policies or list(DEFAULT_PATHS),
+            paths=paths_of(policies, settings),
             grace=command.parse_grace(grace),
             yes=yes,
             now=parse_now(now),
             live=Live(check_base_url(base_url), timeout=timeout),
             log=log,
+            scope=scope_of(settings),
         )
         return command.run(options)
 

@@ -7,7 +7,7 @@ import functools
 import itertools
 import os
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
@@ -15,12 +15,13 @@ from typing import Any, NamedTuple, Protocol
 from keylint.findings import Finding, Problem, Severity
 from keylint.livekey import LiveKey
 from keylint.policy.load import Policies
-from keylint.policy.loader import PolicyFile, Refused, discover, load_policy_file
+from keylint.policy.loader import PolicyFile, Refused, Skip, discover, load_policy_file
 from keylint.policy.model import KeyPolicy
 from keylint.policy.yamlload import Pos
 from keylint.result import FileReport, KeyReport, Result
 from keylint.rules import Context, Kind, Rule, all_rules, stamp
 from keylint.rules.cleanup import duplicate_live_keys, previous_keys, undeclared_keys
+from keylint.selection import PLAIN, Review
 
 # Below this many files a process pool costs more than it saves (measured: benchmarks/).
 PARALLEL_MIN_FILES = 64
@@ -30,7 +31,13 @@ QUEUED_CHUNKS = 2
 
 
 def validate(
-    paths: Sequence[str], *, now: datetime, fail_on: Severity | None, stream: bool = False
+    paths: Sequence[str],
+    *,
+    now: datetime,
+    fail_on: Severity | None,
+    stream: bool = False,
+    review: Review = PLAIN,
+    skip: Skip | None = None,
 ) -> Result:
     """`keylint validate`: load every policy file and run the static rules on every key.
 
@@ -40,7 +47,8 @@ def validate(
     time: memory stays flat however many files there are.
     """
     result = Result(command="validate", generated_at=now, fail_on=fail_on)
-    reports = _lint_files(discover(paths), now=now)  # discover now: a bad path fails first
+    files = discover(paths, skip=skip)  # now: a bad path fails before anything is reported
+    reports = _finished(_lint_files(files, now=now), review)
     if stream:
         result.pending = reports
     else:
@@ -48,7 +56,18 @@ def validate(
     return result
 
 
-def _lint_files(files: list[Path | Refused], *, now: datetime) -> Iterator[FileReport]:
+def _finished(reports: Generator[FileReport], review: Review) -> Iterator[FileReport]:
+    """Each report as `review` judges it, then what only the end of the run can tell. A
+    reader that stops early closes the linting too (and with it any process pool)."""
+    try:
+        for report in reports:
+            yield review.finish(report)
+        yield from review.closing()
+    finally:
+        reports.close()
+
+
+def _lint_files(files: list[Path | Refused], *, now: datetime) -> Generator[FileReport]:
     """Each file's report in path order, KL003 included, as soon as it can be known."""
     lint = functools.partial(lint_file, now=now)
     # Held for the whole run: as plain strings, a quarter of the memory of Path objects.
@@ -112,7 +131,12 @@ class LiveSource(Protocol):
 
 
 def check(
-    policies: Policies, *, live: LiveSource, now: datetime, fail_on: Severity | None
+    policies: Policies,
+    *,
+    live: LiveSource,
+    now: datetime,
+    fail_on: Severity | None,
+    review: Review = PLAIN,
 ) -> Result:
     """`keylint check`: the static rules, then every key against its live state, then KL307.
 
@@ -138,6 +162,8 @@ def check(
         sub_accounts.declare(policy_file.keys, live)
     for report in result.files:
         report.findings.extend(sub_accounts.undeclared(report.path, live))
+    result.files = [review.finish(report) for report in result.files]
+    result.files.extend(review.closing())
     return result
 
 

@@ -15,6 +15,7 @@ from keylint.findings import Severity
 from keylint.policy.load import Policies
 from keylint.progress import ProgressLine
 from keylint.result import Result
+from keylint.selection import PLAIN, Review
 from keylint.signals import Stopped, describe, signum_of
 
 if TYPE_CHECKING:
@@ -130,6 +131,7 @@ def run_check(
     timeout: float | None,
     now: datetime,
     fail_on: Severity | None,
+    review: Review = PLAIN,
 ) -> Result:
     """`keylint check` (also behind `comment`): live state from a file or Binance, then rules."""
     try:
@@ -139,10 +141,10 @@ def run_check(
     except Interrupted as stop:
         # SIGINT or SIGTERM: report what was read, and which keys were not reached (exit 130
         # or 143).
-        result = check(policies, live=stop.state, now=now, fail_on=fail_on)
+        result = check(policies, live=stop.state, now=now, fail_on=fail_on, review=review)
         result.interrupted = stop.signum
         return result
-    return check(policies, live=live, now=now, fail_on=fail_on)
+    return check(policies, live=live, now=now, fail_on=fail_on, review=review)
 
 
 def fetch_state(

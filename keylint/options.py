@@ -7,10 +7,13 @@ the same checks.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from keylint.config import Config
 from keylint.errors import UsageError
 from keylint.findings import Severity
 
@@ -33,12 +36,29 @@ class Live:
 
 
 @dataclass(frozen=True)
+class Scope:
+    """Which files and rules a run covers and how it judges findings: the configuration's
+    `exclude`, `rules` and `baseline`, with `--select`, `--ignore` and `--baseline` (SPEC §8)."""
+
+    rules: Mapping[str, str] = field(default_factory=dict)  # .keylint.yaml's `rules:`
+    origin: str = ".keylint.yaml"  # where `rules` came from, for messages
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    baseline: Path | None = None
+    write_baseline: Path | None = None
+    exclude: tuple[str, ...] = ()
+    exclude_base: Path | None = None  # the folder `exclude` patterns are relative to
+
+
+@dataclass(frozen=True)
 class ValidateOptions:
     paths: list[str]
     output_format: str = "text"
     output: Path | None = None
     fail_on: Severity | None = Severity.ERROR
     now: datetime | None = None
+    scope: Scope = Scope()
+    reports: tuple[tuple[str, Path], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -50,6 +70,8 @@ class CheckOptions:
     fail_on: Severity | None = Severity.ERROR
     now: datetime | None = None
     live: Live = Live()
+    scope: Scope = Scope()
+    reports: tuple[tuple[str, Path], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -57,6 +79,7 @@ class FetchOptions:
     paths: list[str]
     output: Path | None = None
     live: Live = Live()
+    scope: Scope = Scope()
 
 
 @dataclass(frozen=True)
@@ -94,6 +117,7 @@ class CommentOptions:
     fail_on: Severity | None = Severity.ERROR
     now: datetime | None = None
     live: Live = Live()
+    scope: Scope = Scope()
 
 
 @dataclass(frozen=True)
@@ -105,6 +129,7 @@ class PlanOptions:
     fail_on: Severity | None = Severity.ERROR
     now: datetime | None = None
     live: Live = Live()
+    scope: Scope = Scope()
 
 
 @dataclass(frozen=True)
@@ -118,6 +143,7 @@ class ApplyOptions:
     fail_on: Severity | None = Severity.ERROR
     now: datetime | None = None
     live: Live = Live(timeout=STAGE_TIMEOUT)
+    scope: Scope = Scope()
 
 
 @dataclass(frozen=True)
@@ -129,6 +155,7 @@ class RotateOptions:
     now: datetime | None = None
     live: Live = Live(timeout=STAGE_TIMEOUT)
     log: Path | None = None
+    scope: Scope = Scope()
 
 
 def clock(now: datetime | None) -> datetime:
@@ -176,3 +203,61 @@ def check_base_url(url: str) -> str:
     if parts.query or parts.fragment or port == 0:
         raise UsageError(f"--base-url {url!r} must be a plain address {example}")
     return url.rstrip("/")
+
+
+def parse_reports(values: Sequence[str], formats: Sequence[str]) -> tuple[tuple[str, Path], ...]:
+    """`--report FORMAT=FILE`, repeatable: each format to its own file, written atomically."""
+    reports: list[tuple[str, Path]] = []
+    for value in values:
+        name, sep, file = value.partition("=")
+        if not sep or not file.strip():
+            raise UsageError(f"--report {value!r}: give FORMAT=FILE (e.g. sarif=keylint.sarif)")
+        if name not in formats:
+            raise UsageError(
+                f"--report {value!r}: no format {name!r}; formats: {', '.join(formats)}"
+            )
+        if file in (".", ""):
+            raise UsageError(f"--report {value!r}: an empty path")
+        path = Path(file)
+        if any(os.path.abspath(path) == os.path.abspath(p) for _, p in reports):
+            raise UsageError(f"--report {value!r}: {file} is written twice")
+        reports.append((name, path))
+    return tuple(reports)
+
+
+def severity_setting(value: str | None, config_value: str | None) -> Severity | None:
+    """`--fail-on` as given, else the configuration's `fail_on`, else error."""
+    return severity_threshold(value or config_value or "error")
+
+
+def scope_of(
+    config: Config,
+    *,
+    select: Sequence[str] | None = None,
+    ignore: Sequence[str] | None = None,
+    baseline: Path | None = None,
+    write_baseline: Path | None = None,
+) -> Scope:
+    """The run's scope: the configuration's, with the command line's options on top."""
+    return Scope(
+        rules=config.rules,
+        origin=str(config.source) if config.source is not None else ".keylint.yaml",
+        select=tuple(select or ()),
+        ignore=tuple(ignore or ()),
+        baseline=baseline or config.baseline,
+        write_baseline=write_baseline,
+        exclude=config.exclude,
+        exclude_base=config.base if config.source is not None else None,
+    )
+
+
+def paths_of(paths: Sequence[str] | None, config: Config) -> list[str]:
+    """PATHs as given, else the configuration's `paths`, else policies/."""
+    return list(paths or config.paths or DEFAULT_PATHS)
+
+
+def state_of(state: Path | None, config: Config, *, live: bool) -> Path | None:
+    """`--state` as given, else the configuration's `state` unless `--live` asks for Binance."""
+    if state is not None and live:
+        raise UsageError("--state and --live contradict each other; give one")
+    return state if state is not None or live else config.state

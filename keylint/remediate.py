@@ -22,6 +22,7 @@ from keylint.findings import Severity
 from keylint.plan import ROTATION_ACTIONS, Plan, approval_differences, make_plan, show_saved
 from keylint.policy.load import Policies
 from keylint.result import EXIT_FINDINGS, EXIT_UNCHECKED, EXIT_USAGE, Result
+from keylint.selection import PLAIN, Review
 from keylint.signals import Stopped
 
 if TYPE_CHECKING:  # apply imports httpx: a plan from a state file does not need it
@@ -54,6 +55,7 @@ def plan_now(
     timeout: float | None,
     now: datetime,
     fail_on: Severity | None,
+    review: Review = PLAIN,
 ) -> Planned:
     """Check the declared keys against live state (Binance, or a state file), then plan."""
     from keylint.live import read_live
@@ -67,7 +69,7 @@ def plan_now(
         timeout=timeout,
         api_keys=api_keys,
     )
-    result = check(policies, live=live, now=now, fail_on=fail_on)
+    result = check(policies, live=live, now=now, fail_on=fail_on, review=review.fresh())
     plan = make_plan(
         result,
         policies.keys,
@@ -143,6 +145,7 @@ def apply_plan(
     now: datetime,
     fail_on: Severity | None,
     allow_widen: bool,
+    review: Review = PLAIN,
     confirm: Callable[[Plan], bool],
     log: Path | None,
     on_plan: Callable[[Plan], None] = lambda _p: None,
@@ -168,6 +171,7 @@ def apply_plan(
             timeout=timeout,
             now=now,
             fail_on=fail_on,
+            review=review,
         )
 
     # A saved plan is read first: an unreadable one is refused before Binance is asked.

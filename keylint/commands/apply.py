@@ -6,7 +6,15 @@ import json
 import sys
 from typing import TYPE_CHECKING
 
-from keylint.commands.common import OutcomeLines, confirm, say, say_log_incomplete, use_color
+from keylint.commands.common import (
+    OutcomeLines,
+    confirm,
+    file_filter,
+    review_for,
+    say,
+    say_log_incomplete,
+    use_color,
+)
 from keylint.options import STAGE_TIMEOUT, ApplyOptions, clock
 
 if TYPE_CHECKING:
@@ -37,7 +45,7 @@ def run(options: ApplyOptions) -> int:
         )
 
     applied = apply_plan(
-        load(options.paths),
+        load(options.paths, skip=file_filter(options.scope)),
         plan_file=options.plan_file,
         base_url=options.live.base_url,
         concurrency=options.live.concurrency,
@@ -45,6 +53,7 @@ def run(options: ApplyOptions) -> int:
         now=clock(options.now),
         fail_on=options.fail_on,
         allow_widen=options.allow_widen,
+        review=review_for(options.scope),
         confirm=ask_first,
         log=options.log,
         on_plan=show_plan,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from keylint.commands.common import emit, say
+from keylint.commands.common import emit, file_filter, review_for, rewrite_baseline, say
 from keylint.options import CheckOptions, clock
 
 
@@ -10,16 +10,20 @@ def run(options: CheckOptions) -> int:
     from keylint.live import run_check
     from keylint.policy.load import load
 
+    review = review_for(options.scope)
     result = run_check(
-        load(options.paths),
+        load(options.paths, skip=file_filter(options.scope)),
         state=options.state,
         base_url=options.live.base_url,
         concurrency=options.live.concurrency,
         timeout=options.live.timeout,
         now=clock(options.now),
         fail_on=options.fail_on,
+        review=review,
     )
-    emit(result, options.output_format, options.output)
+    if not result.interrupted:  # a partial run must not drop the entries it did not reach
+        rewrite_baseline(result, review, options.scope)
+    emit(result, options.output_format, options.output, options.reports)
     if result.interrupted:
         say("keylint: interrupted: the report shows the keys read so far")
     return result.exit_code

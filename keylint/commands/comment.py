@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 
-from keylint.commands.common import say
+from keylint.commands.common import file_filter, review_for, say
 from keylint.options import CommentOptions, clock
 
 
@@ -24,17 +24,22 @@ def run(options: CommentOptions) -> int:
         author=options.author,
     )
     now = clock(options.now)
+    review = review_for(options.scope)
+    skip = file_filter(options.scope)
     if options.validate_only:
-        result = engine.validate(options.paths, now=now, fail_on=options.fail_on)
+        result = engine.validate(
+            options.paths, now=now, fail_on=options.fail_on, review=review, skip=skip
+        )
     else:
         result = run_check(
-            load(options.paths),
+            load(options.paths, skip=skip),
             state=options.state,
             base_url=options.live.base_url,
             concurrency=options.live.concurrency,
             timeout=options.live.timeout,
             now=now,
             fail_on=options.fail_on,
+            review=review,
         )
     body = render(result)
     sys.stdout.write(body)

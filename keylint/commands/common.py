@@ -11,7 +11,13 @@ from keylint.errors import UsageError
 from keylint.inert import inert_line
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from keylint.exclude import FileFilter
+    from keylint.options import Scope
     from keylint.outcomes import ChangeOutcome
+    from keylint.result import Result
+    from keylint.selection import Review
 
 
 def say(line: str) -> None:
@@ -20,21 +26,75 @@ def say(line: str) -> None:
     sys.stderr.flush()
 
 
-def emit(result: object, output_format: str, output: Path | None) -> None:
-    """Write the report to stdout or, atomically, to --output, file by file as it is read."""
+def emit(
+    result: Result,
+    output_format: str,
+    output: Path | None,
+    extra: Sequence[tuple[str, Path]] = (),
+) -> None:
+    """Write the report to stdout or, atomically, to --output, file by file as it is read;
+    then each `--report FORMAT=FILE` (the result is whole by then: a streamed run is not
+    streamed when it has several reports to write)."""
     from keylint.output import open_atomic
     from keylint.repo import repository_root
     from keylint.reporters import get_writer
 
-    write = get_writer(output_format)
     # The formats a forge reads place findings by their path from the repository root.
     root = repository_root()
+    write = get_writer(output_format)
     if output is not None:
         with open_atomic(output) as handle:
             write(result, handle, color=False, root=root)
+    else:
+        write(result, sys.stdout, color=use_color(sys.stdout), root=root)
+        sys.stdout.flush()
+    for name, path in extra:
+        with open_atomic(path) as handle:
+            get_writer(name)(result, handle, color=False, root=root)
+
+
+def review_for(scope: Scope) -> Review:
+    """The selection and baseline a run judges its findings by (`--write-baseline`'s file
+    stands in for `--baseline`: the run is judged by the baseline it rewrites)."""
+    from keylint import baseline as baselines
+    from keylint.selection import Review, selection
+
+    chosen = selection(scope.rules, scope.select, scope.ignore, origin=scope.origin)
+    target = scope.write_baseline
+    if target is not None:
+        if scope.baseline is not None and os.path.abspath(scope.baseline) != os.path.abspath(
+            target
+        ):
+            raise UsageError(
+                "--baseline and --write-baseline name different files: a baseline is "
+                "rewritten in place (give the same file, or --write-baseline alone)"
+            )
+        found = target.is_file()
+        return Review(chosen, baselines.read_baseline(target) if found else baselines.empty(target))
+    if scope.baseline is None:
+        return Review(chosen)
+    return Review(chosen, baselines.read_baseline(scope.baseline))
+
+
+def file_filter(scope: Scope) -> FileFilter:
+    """What the run leaves alone: the configuration's `exclude`, and what git ignores."""
+    from keylint.exclude import FileFilter
+
+    return FileFilter(scope.exclude, scope.exclude_base)
+
+
+def rewrite_baseline(result: Result, review: Review, scope: Scope) -> None:
+    """`--write-baseline FILE`: write it from this run's findings, and say so."""
+    from keylint.baseline import rewrite
+
+    if scope.write_baseline is None or review.baseline is None:
         return
-    write(result, sys.stdout, color=use_color(sys.stdout), root=root)
-    sys.stdout.flush()
+    count = rewrite(result, review.baseline, review.chosen)
+    noun = "finding" if count == 1 else "findings"
+    say(
+        f"keylint: wrote {count} {noun} to {scope.write_baseline}; with --baseline they are "
+        "reported as waived (reason: baseline)"
+    )
 
 
 def use_color(stream: object) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from keylint.commands.common import say
+from keylint.commands.common import file_filter, say
 from keylint.options import FetchOptions
 
 
@@ -11,7 +11,7 @@ def run(options: FetchOptions) -> int:
     from keylint.policy.load import load
 
     outcome = fetch_state(
-        load(options.paths),
+        load(options.paths, skip=file_filter(options.scope)),
         base_url=options.live.base_url,
         concurrency=options.live.concurrency,
         timeout=options.live.timeout,

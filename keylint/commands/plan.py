@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from keylint.commands.common import use_color
+from keylint.commands.common import file_filter, review_for, use_color
 from keylint.options import PlanOptions, clock
 
 
@@ -15,13 +15,14 @@ def run(options: PlanOptions) -> int:
     from keylint.reporters.plan import render_plan, render_plan_json
 
     planned = plan_now(
-        load(options.paths),
+        load(options.paths, skip=file_filter(options.scope)),
         state=options.state,
         base_url=options.live.base_url,
         concurrency=options.live.concurrency,
         timeout=options.live.timeout,
         now=clock(options.now),
         fail_on=options.fail_on,
+        review=review_for(options.scope),
     )
     if options.output is not None:
         write_atomic(options.output, render_plan_json(planned.plan))

@@ -16,7 +16,14 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, cast, get_args
 
-from keylint.commands.common import OutcomeLines, confirm, say, say_log_incomplete, use_color
+from keylint.commands.common import (
+    OutcomeLines,
+    confirm,
+    file_filter,
+    say,
+    say_log_incomplete,
+    use_color,
+)
 from keylint.errors import UsageError
 from keylint.options import STAGE_TIMEOUT, RotateOptions, clock
 from keylint.outcomes import Outcome
@@ -138,7 +145,7 @@ def rotate_keys(
     from keylint.rotation import Rotator
     from keylint.store import configured_store
 
-    declared = load(options.paths)
+    declared = load(options.paths, skip=file_filter(options.scope))
     now = clock(options.now)
     timeout = options.live.timeout or STAGE_TIMEOUT
     chosen = chosen_keys(options.names, declared.keys, declared.skipped)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from keylint.policy.loader import PolicyFile, discover, load_policy_file
+from keylint.policy.loader import PolicyFile, Skip, discover, load_policy_file
 from keylint.policy.model import KeyPolicy, MasterPolicy
 
 
@@ -27,11 +27,12 @@ class Policies:
         return {key.name: key for key in self.keys}
 
 
-def load(paths: Sequence[str]) -> Policies:
-    """Read every policy file under `paths` (folders searched), each exactly once."""
+def load(paths: Sequence[str], *, skip: Skip | None = None) -> Policies:
+    """Read every policy file under `paths` (folders searched), each exactly once; those
+    `skip` leaves alone (excluded, git-ignored) are not read at all."""
     policies = Policies()
     seen: dict[str, str] = {}
-    for path in discover(paths):
+    for path in discover(paths, skip=skip):
         policy_file = load_policy_file(path)
         policies.files.append(policy_file)
         policies.master = policies.master or policy_file.master

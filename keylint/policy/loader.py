@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 from keylint.catalog import CATALOG, Kind, stamp
 from keylint.errors import UsageError
@@ -69,17 +69,25 @@ class Refused(NamedTuple):
     hint: str
 
 
-def discover(paths: Sequence[str]) -> list[Path | Refused]:
+class Skip(Protocol):
+    """What a run leaves alone (keylint.exclude.FileFilter): excluded and git-ignored files."""
+
+    def file(self, path: Path, *, named: bool) -> bool: ...
+    def folder(self, path: Path) -> bool: ...
+
+
+def discover(paths: Sequence[str], *, skip: Skip | None = None) -> list[Path | Refused]:
     """Policy files under the given files and folders, sorted, each once however it was
-    reached; entries that must not be read are `Refused`. A missing path is a usage error."""
+    reached; entries that must not be read are `Refused`, and those `skip` says to leave
+    alone are left out. A missing path is a usage error."""
     found: dict[object, tuple[str, Path | Refused]] = {}
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
             root = Path(os.path.realpath(path))
-            entries = [_examine(candidate, root) for candidate in _walk(path)]
+            entries = [_examine(candidate, root) for candidate in _walk(path, skip)]
         elif path.exists() or _is_loop(path):
-            entries = [_examine(path, None)]
+            entries = [] if skip and skip.file(path, named=True) else [_examine(path, None)]
         else:
             raise UsageError(f"no such file or directory: {raw}")
         for identity, entry in entries:
@@ -88,14 +96,18 @@ def discover(paths: Sequence[str]) -> list[Path | Refused]:
     return [entry for _, entry in sorted(found.values(), key=lambda item: item[0])]
 
 
-def _walk(root: Path) -> Iterator[Path]:
+def _walk(root: Path, skip: Skip | None) -> Iterator[Path]:
     # followlinks=False: a symlink loop in a policies folder must not hang the hook.
     for folder, dirs, files in os.walk(root, followlinks=False):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        if skip is not None:  # pruned here, so an ignored node_modules is never walked
+            dirs[:] = [d for d in dirs if not skip.folder(Path(folder) / d)]
         for name in sorted(files):
             # `.YAML` is as much a YAML file to the editor that saved it as `.yaml`.
             if name.lower().endswith(POLICY_SUFFIXES):
-                yield Path(folder) / name
+                candidate = Path(folder) / name
+                if skip is None or not skip.file(candidate, named=False):
+                    yield candidate
 
 
 def _is_loop(path: Path) -> bool:

@@ -156,3 +156,27 @@ def waiver_unused() -> None:
     Fix:
         Delete the waiver.
     """
+
+
+@rule("KL007", "baseline-entry-unused")
+def baseline_entry_unused() -> None:
+    """A fingerprint in the baseline (`--baseline`) matched no finding although its rule ran.
+
+    What it checks:
+        Each fingerprint of the baseline file whose key was linted in this run by the rule
+        it names (a live rule only when the key was checked) and that no finding carries
+        any more. Reported once per entry, at the entry's line of the baseline file.
+
+    Why it matters:
+        A baseline lists the findings a fleet had when keylint was adopted, so that only new
+        ones fail. An entry whose finding is fixed would silently accept the same problem
+        if it came back; the baseline should only ever shrink.
+
+    Example:
+        {"fingerprint": "kl:KL205:mm-bot", "rule": "KL205", "key": "mm-bot", ...}
+        # KL007 once mm-bot is bound to an IP
+
+    Fix:
+        Write the baseline again (`keylint check --baseline FILE --write-baseline FILE`),
+        or delete the entry.
+    """
