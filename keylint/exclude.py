@@ -86,7 +86,7 @@ class FileFilter:
                 self.notes.append("not in a git repository: no file is skipped as ignored")
                 return self._ignored
             command = ["git", "-C", str(root), "ls-files", "-z", "--others", "--ignored"]
-            command += ["--exclude-standard", "--directory", "--no-empty-directory"]
+            command += ["--exclude-standard", "--directory"]
             try:
                 done = subprocess.run(command, capture_output=True, timeout=60, check=False)
             except (OSError, subprocess.SubprocessError) as exc:

@@ -32,15 +32,20 @@ def emit(
     output: Path | None,
     extra: Sequence[tuple[str, Path]] = (),
 ) -> None:
-    """Write the report to stdout or, atomically, to --output, file by file as it is read;
-    then each `--report FORMAT=FILE` (the result is whole by then: a streamed run is not
-    streamed when it has several reports to write)."""
+    """Write each `--report FORMAT=FILE`, then the report to stdout or, atomically, to
+    --output, file by file as it is read (a run with `--report`s is not streamed: every
+    writer reads the whole result)."""
     from keylint.output import open_atomic
     from keylint.repo import repository_root
     from keylint.reporters import get_writer
 
     # The formats a forge reads place findings by their path from the repository root.
     root = repository_root()
+    # The extra files first: one that cannot be written (no such folder) stops the run
+    # before its report is printed, rather than after, half-done.
+    for name, path in extra:
+        with open_atomic(path) as handle:
+            get_writer(name)(result, handle, color=False, root=root)
     write = get_writer(output_format)
     if output is not None:
         with open_atomic(output) as handle:
@@ -48,9 +53,6 @@ def emit(
     else:
         write(result, sys.stdout, color=use_color(sys.stdout), root=root)
         sys.stdout.flush()
-    for name, path in extra:
-        with open_atomic(path) as handle:
-            get_writer(name)(result, handle, color=False, root=root)
 
 
 def review_for(scope: Scope) -> Review:
