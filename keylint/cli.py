@@ -186,6 +186,49 @@ ReportOpt = Annotated[
         help="Also write the report in FORMAT to FILE (repeatable): one run, every format.",
     ),
 ]
+QuietOpt = Annotated[
+    bool,
+    typer.Option(
+        "--quiet", "-q", help="Show only what needs attention: no clean keys, no summary."
+    ),
+]
+VerboseOpt = Annotated[
+    bool,
+    typer.Option(
+        "--verbose",
+        "-v",
+        help="Also say which configuration was read and which files were skipped and why.",
+    ),
+]
+
+
+class ColorMode(enum.StrEnum):
+    auto = "auto"
+    always = "always"
+    never = "never"
+
+
+ColorOpt = Annotated[
+    ColorMode | None,
+    typer.Option(
+        "--color",
+        show_default=False,
+        help="Colour the text output: auto (a terminal), always, never. Default: auto, or "
+        "never with NO_COLOR set, always with FORCE_COLOR set.",
+    ),
+]
+
+
+def terminal_settings(quiet: bool, verbose: bool, color: ColorMode | None) -> None:
+    """-q, -v and --color, for every line the run writes around its report."""
+    from keylint import terminal
+    from keylint.errors import UsageError
+
+    if quiet and verbose:
+        raise UsageError("--quiet and --verbose contradict each other; give one")
+    terminal.configure(quiet=quiet, verbose=verbose, color=color.value if color else None)
+
+
 LiveOpt = Annotated[
     bool,
     typer.Option("--live", help="Read Binance even when the configuration names a state file."),
@@ -259,6 +302,9 @@ def validate(
     ignore: IgnoreOpt = None,
     baseline: BaselineOpt = None,
     write_baseline: WriteBaselineOpt = None,
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
+    color: ColorOpt = None,
     config: ConfigOpt = None,
     no_config: NoConfigOpt = False,
 ) -> None:
@@ -269,6 +315,7 @@ def validate(
     from keylint.commands import validate as command
 
     def run() -> int:
+        terminal_settings(quiet, verbose, color)
         settings = load_config(config, enabled=not no_config)
         options = ValidateOptions(
             paths_of(paths, settings),
@@ -317,6 +364,9 @@ def check(
     ignore: IgnoreOpt = None,
     baseline: BaselineOpt = None,
     write_baseline: WriteBaselineOpt = None,
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
+    color: ColorOpt = None,
     config: ConfigOpt = None,
     no_config: NoConfigOpt = False,
 ) -> None:
@@ -330,6 +380,7 @@ def check(
     from keylint.commands import check as command
 
     def run() -> int:
+        terminal_settings(quiet, verbose, color)
         settings = load_config(config, enabled=not no_config)
         live = Live(check_base_url(base_url), concurrency, timeout)
         options = CheckOptions(
@@ -371,6 +422,9 @@ def fetch(
     base_url: BaseUrlOpt = "https://api.binance.com",
     concurrency: ConcurrencyOpt = DEFAULT_CONCURRENCY,
     timeout: TimeoutOpt = None,
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
+    color: ColorOpt = None,
     config: ConfigOpt = None,
     no_config: NoConfigOpt = False,
 ) -> None:
@@ -384,6 +438,7 @@ def fetch(
     from keylint.commands import fetch as command
 
     def run() -> int:
+        terminal_settings(quiet, verbose, color)
         settings = load_config(config, enabled=not no_config)
         live = Live(check_base_url(base_url), concurrency, timeout)
         options = FetchOptions(paths_of(paths, settings), output, live, scope_of(settings))
@@ -557,6 +612,9 @@ def comment(
     select: SelectOpt = None,
     ignore: IgnoreOpt = None,
     baseline: BaselineOpt = None,
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
+    color: ColorOpt = None,
     config: ConfigOpt = None,
     no_config: NoConfigOpt = False,
 ) -> None:
@@ -572,6 +630,7 @@ def comment(
     from keylint.commands import comment as command
 
     def run() -> int:
+        terminal_settings(quiet, verbose, color)
         settings = load_config(config, enabled=not no_config)
         options = CommentOptions(
             paths=paths_of(paths, settings),
@@ -637,6 +696,9 @@ def plan(
     select: SelectOpt = None,
     ignore: IgnoreOpt = None,
     baseline: BaselineOpt = None,
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
+    color: ColorOpt = None,
     config: ConfigOpt = None,
     no_config: NoConfigOpt = False,
 ) -> None:
@@ -651,6 +713,7 @@ def plan(
     from keylint.commands import plan as command
 
     def run() -> int:
+        terminal_settings(quiet, verbose, color)
         settings = load_config(config, enabled=not no_config)
         options = PlanOptions(
             paths=paths_of(paths, settings),
@@ -719,6 +782,9 @@ def apply(
     select: SelectOpt = None,
     ignore: IgnoreOpt = None,
     baseline: BaselineOpt = None,
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
+    color: ColorOpt = None,
     config: ConfigOpt = None,
     no_config: NoConfigOpt = False,
 ) -> None:
@@ -735,6 +801,7 @@ def apply(
     from keylint.commands import apply as command
 
     def run() -> int:
+        terminal_settings(quiet, verbose, color)
         settings = load_config(config, enabled=not no_config)
         options = ApplyOptions(
             paths=paths_of(paths, settings),
@@ -802,6 +869,9 @@ def rotate(
             help="Seconds each call to Binance or the secret store may take.",
         ),
     ] = 300.0,
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
+    color: ColorOpt = None,
     config: ConfigOpt = None,
     no_config: NoConfigOpt = False,
 ) -> None:
@@ -817,6 +887,7 @@ def rotate(
     from keylint.commands import rotate as command
 
     def run() -> int:
+        terminal_settings(quiet, verbose, color)
         settings = load_config(config, enabled=not no_config)
         options = RotateOptions(
             names=names,

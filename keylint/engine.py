@@ -15,7 +15,15 @@ from typing import Any, NamedTuple, Protocol
 from keylint.findings import Finding, Problem, Severity
 from keylint.livekey import LiveKey
 from keylint.policy.load import Policies
-from keylint.policy.loader import PolicyFile, Refused, Skip, discover, load_policy_file
+from keylint.policy.loader import (
+    Given,
+    PolicyFile,
+    Refused,
+    Skip,
+    Source,
+    discover,
+    load_policy_file,
+)
 from keylint.policy.model import KeyPolicy
 from keylint.policy.yamlload import Pos
 from keylint.result import FileReport, KeyReport, Result
@@ -67,7 +75,7 @@ def _finished(reports: Generator[FileReport], review: Review) -> Iterator[FileRe
         reports.close()
 
 
-def _lint_files(files: list[Path | Refused], *, now: datetime) -> Generator[FileReport]:
+def _lint_files(files: list[Source], *, now: datetime) -> Generator[FileReport]:
     """Each file's report in path order, KL003 included, as soon as it can be known."""
     lint = functools.partial(lint_file, now=now)
     # Held for the whole run: as plain strings, a quarter of the memory of Path objects.
@@ -81,12 +89,12 @@ def _lint_files(files: list[Path | Refused], *, now: datetime) -> Generator[File
     return (registry.add(report, identities) for report, identities in linted)
 
 
-def _entry(name: str | Refused) -> Path | Refused:
+def _entry(name: str | Refused | Given) -> Source:
     return Path(name) if isinstance(name, str) else name
 
 
 def _lint_in_pool(
-    lint: Callable[[Path | Refused], LintResult], files: list[str | Refused], workers: int
+    lint: Callable[[Source], LintResult], files: list[str | Refused | Given], workers: int
 ) -> Iterator[LintResult]:
     """`map(lint, files)` in worker processes, with only a few chunks of files in flight.
 
@@ -114,7 +122,7 @@ def _lint_in_pool(
 
 
 def _lint_chunk(
-    lint: Callable[[Path | Refused], LintResult], files: list[str | Refused]
+    lint: Callable[[Source], LintResult], files: list[str | Refused | Given]
 ) -> list[LintResult]:
     return [lint(_entry(name)) for name in files]
 
@@ -242,7 +250,7 @@ def identity(key: KeyPolicy, slot: int) -> KeyIdentity:
 LintResult = tuple[FileReport, list[KeyIdentity]]
 
 
-def lint_file(path: Path | Refused, *, now: datetime) -> LintResult:
+def lint_file(path: Source, *, now: datetime) -> LintResult:
     """Load one policy file and run the static rules on its keys (everything but KL003)."""
     policy_file = load_policy_file(path)
     report = _report_file(policy_file, _static_rules(), now)

@@ -90,9 +90,11 @@ def _announce(budget: Budget, progress: ProgressLine) -> None:
     """Say, before the first request, when Binance's limits make the run wait (a fleet audit
     through the master), so a job that takes minutes does not look hung; the progress line
     counts down from that floor."""
+    from keylint import terminal
+
     progress.expect(budget.floor)
     line = budget.line()
-    if line is not None:
+    if line is not None and not terminal.quiet():
         sys.stderr.write(f"keylint: {line}\n")
         sys.stderr.flush()
 

@@ -40,6 +40,7 @@ class Scope:
     """Which files and rules a run covers and how it judges findings: the configuration's
     `exclude`, `rules` and `baseline`, with `--select`, `--ignore` and `--baseline` (SPEC §8)."""
 
+    config: Path | None = None  # the configuration file read, if any
     rules: Mapping[str, str] = field(default_factory=dict)  # .keylint.yaml's `rules:`
     origin: str = ".keylint.yaml"  # where `rules` came from, for messages
     select: tuple[str, ...] = ()
@@ -240,6 +241,7 @@ def scope_of(
 ) -> Scope:
     """The run's scope: the configuration's, with the command line's options on top."""
     return Scope(
+        config=config.source,
         rules=config.rules,
         origin=str(config.source) if config.source is not None else ".keylint.yaml",
         select=tuple(select or ()),

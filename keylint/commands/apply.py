@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from keylint.commands.common import (
     OutcomeLines,
     confirm,
-    file_filter,
+    load_policies,
     review_for,
     say,
     say_log_incomplete,
@@ -22,7 +22,6 @@ if TYPE_CHECKING:
 
 
 def run(options: ApplyOptions) -> int:
-    from keylint.policy.load import load
     from keylint.remediate import apply_plan
     from keylint.reporters import get_reporter
     from keylint.reporters.plan import render_apply_json, render_plan, render_tally
@@ -45,7 +44,7 @@ def run(options: ApplyOptions) -> int:
         )
 
     applied = apply_plan(
-        load(options.paths, skip=file_filter(options.scope)),
+        load_policies(options.scope, options.paths),
         plan_file=options.plan_file,
         base_url=options.live.base_url,
         concurrency=options.live.concurrency,

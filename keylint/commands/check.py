@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
-from keylint.commands.common import emit, file_filter, review_for, rewrite_baseline, say
+from keylint.commands.common import (
+    emit,
+    load_policies,
+    review_for,
+    rewrite_baseline,
+    say,
+)
 from keylint.options import CheckOptions, clock
 
 
 def run(options: CheckOptions) -> int:
     from keylint.live import run_check
-    from keylint.policy.load import load
 
     review = review_for(options.scope)
     result = run_check(
-        load(options.paths, skip=file_filter(options.scope)),
+        load_policies(options.scope, options.paths),
         state=options.state,
         base_url=options.live.base_url,
         concurrency=options.live.concurrency,

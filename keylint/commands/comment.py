@@ -5,14 +5,13 @@ from __future__ import annotations
 import os
 import sys
 
-from keylint.commands.common import file_filter, review_for, say
+from keylint.commands.common import explain, file_filter, load_policies, review_for, say
 from keylint.options import CommentOptions, clock
 
 
 def run(options: CommentOptions) -> int:
     from keylint import engine, github
     from keylint.live import run_check
-    from keylint.policy.load import load
     from keylint.reporters.markdown import render
 
     target = github.resolve_target(
@@ -25,14 +24,15 @@ def run(options: CommentOptions) -> int:
     )
     now = clock(options.now)
     review = review_for(options.scope)
-    skip = file_filter(options.scope)
     if options.validate_only:
+        files = file_filter(options.scope)
         result = engine.validate(
-            options.paths, now=now, fail_on=options.fail_on, review=review, skip=skip
+            options.paths, now=now, fail_on=options.fail_on, review=review, skip=files
         )
+        explain(options.scope, files)
     else:
         result = run_check(
-            load(options.paths, skip=skip),
+            load_policies(options.scope, options.paths),
             state=options.state,
             base_url=options.live.base_url,
             concurrency=options.live.concurrency,

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from keylint.exclude import FileFilter
     from keylint.options import Scope
     from keylint.outcomes import ChangeOutcome
+    from keylint.policy.load import Policies
     from keylint.result import Result
     from keylint.selection import Review
 
@@ -49,10 +50,16 @@ def emit(
     write = get_writer(output_format)
     if output is not None:
         with open_atomic(output) as handle:
-            write(result, handle, color=False, root=root)
+            write(result, handle, color=False, root=root, quiet=_quiet())
     else:
-        write(result, sys.stdout, color=use_color(sys.stdout), root=root)
+        write(result, sys.stdout, color=use_color(sys.stdout), root=root, quiet=_quiet())
         sys.stdout.flush()
+
+
+def _quiet() -> bool:
+    from keylint import terminal
+
+    return terminal.quiet()
 
 
 def review_for(scope: Scope) -> Review:
@@ -78,6 +85,16 @@ def review_for(scope: Scope) -> Review:
     return Review(chosen, baselines.read_baseline(scope.baseline))
 
 
+def load_policies(scope: Scope, paths: Sequence[str]) -> Policies:
+    """Every policy file under `paths` that the scope does not leave alone, read once."""
+    from keylint.policy.load import load
+
+    files = file_filter(scope)
+    policies = load(paths, skip=files)
+    explain(scope, files)
+    return policies
+
+
 def file_filter(scope: Scope) -> FileFilter:
     """What the run leaves alone: the configuration's `exclude`, and what git ignores."""
     from keylint.exclude import FileFilter
@@ -93,20 +110,53 @@ def rewrite_baseline(result: Result, review: Review, scope: Scope) -> None:
         return
     count = rewrite(result, review.baseline, review.chosen)
     noun = "finding" if count == 1 else "findings"
-    say(
+    note(
         f"keylint: wrote {count} {noun} to {scope.write_baseline}; with --baseline they are "
         "reported as waived (reason: baseline)"
     )
 
 
 def use_color(stream: object) -> bool:
-    """Colour only on a terminal, and never when NO_COLOR is set (no-color.org)."""
-    if os.environ.get("NO_COLOR"):
-        return False
-    if os.environ.get("TERM") == "dumb":
-        return False
-    isatty = getattr(stream, "isatty", None)
-    return bool(isatty and isatty())
+    """Colour on this stream (keylint.terminal: --color, NO_COLOR, FORCE_COLOR, a tty)."""
+    from keylint import terminal
+
+    return terminal.use_color(stream)
+
+
+def note(line: str) -> None:
+    """An informational line on stderr: left out with -q."""
+    from keylint import terminal
+
+    if not terminal.quiet():
+        say(line)
+
+
+def detail(line: str) -> None:
+    """A line only -v asks for."""
+    from keylint import terminal
+
+    if terminal.verbose():
+        say(line)
+
+
+def explain(scope: Scope, files: FileFilter) -> None:
+    """-v: the configuration read, the rules off or re-rated, the files skipped and why."""
+    from keylint import terminal
+
+    if not terminal.verbose():
+        return
+    detail(f"keylint: configuration: {scope.config if scope.config else 'none'}")
+    for rule_id, setting in sorted(scope.rules.items()):
+        detail(f"keylint: {rule_id}: {setting} (configuration)")
+    for option, values in (("--select", scope.select), ("--ignore", scope.ignore)):
+        if values:
+            detail(f"keylint: {option} {','.join(values)}")
+    if scope.baseline or scope.write_baseline:
+        detail(f"keylint: baseline: {scope.write_baseline or scope.baseline}")
+    for path, why in files.skipped:
+        detail(f"keylint: skipped {path}: {why}")
+    for line in files.notes:
+        detail(f"keylint: {line}")
 
 
 def ask(question: str) -> bool:

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from keylint.commands.common import file_filter, say
+from keylint.commands.common import load_policies, say
 from keylint.options import FetchOptions
 
 
 def run(options: FetchOptions) -> int:
     from keylint.live import fetch_state
-    from keylint.policy.load import load
 
     outcome = fetch_state(
-        load(options.paths, skip=file_filter(options.scope)),
+        load_policies(options.scope, options.paths),
         base_url=options.live.base_url,
         concurrency=options.live.concurrency,
         timeout=options.live.timeout,

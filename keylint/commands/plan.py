@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import sys
 
-from keylint.commands.common import file_filter, review_for, use_color
+from keylint.commands.common import load_policies, review_for, use_color
 from keylint.options import PlanOptions, clock
 
 
 def run(options: PlanOptions) -> int:
     from keylint.output import write_atomic
-    from keylint.policy.load import load
     from keylint.remediate import plan_now
     from keylint.reporters.plan import render_plan, render_plan_json
 
     planned = plan_now(
-        load(options.paths, skip=file_filter(options.scope)),
+        load_policies(options.scope, options.paths),
         state=options.state,
         base_url=options.live.base_url,
         concurrency=options.live.concurrency,

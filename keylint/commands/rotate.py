@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, cast, get_args
 from keylint.commands.common import (
     OutcomeLines,
     confirm,
-    file_filter,
+    load_policies,
     say,
     say_log_incomplete,
     use_color,
@@ -141,11 +141,10 @@ def rotate_keys(
     from keylint.binance.errors import BinanceError
     from keylint.binance.fetch import credentials_from_env
     from keylint.binance.signing import CredentialError
-    from keylint.policy.load import load
     from keylint.rotation import Rotator
     from keylint.store import configured_store
 
-    declared = load(options.paths, skip=file_filter(options.scope))
+    declared = load_policies(options.scope, options.paths)
     now = clock(options.now)
     timeout = options.live.timeout or STAGE_TIMEOUT
     chosen = chosen_keys(options.names, declared.keys, declared.skipped)

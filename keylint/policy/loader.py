@@ -76,14 +76,43 @@ class Skip(Protocol):
     def folder(self, path: Path) -> bool: ...
 
 
-def discover(paths: Sequence[str], *, skip: Skip | None = None) -> list[Path | Refused]:
+class Given(NamedTuple):
+    """A policy read from standard input (PATH `-`): its bytes, and the name reports use."""
+
+    path: str
+    raw: bytes
+
+
+STDIN = "-"
+STDIN_NAME = "<stdin>"
+# What discovery hands the loader: a file to read, an entry refused, or stdin's bytes.
+Source = Path | Refused | Given
+
+
+def _read_stdin() -> Given:
+    """Standard input, read once and bounded like a file (one byte over the limit is enough
+    for the loader to say the input is too large)."""
+    import sys
+
+    stream = getattr(sys.stdin, "buffer", None)
+    if stream is None:
+        raise UsageError("`-` reads a policy from standard input, and there is none")
+    return Given(STDIN_NAME, stream.read(MAX_FILE_BYTES + 1))
+
+
+def discover(paths: Sequence[str], *, skip: Skip | None = None) -> list[Source]:
     """Policy files under the given files and folders, sorted, each once however it was
     reached; entries that must not be read are `Refused`, and those `skip` says to leave
     alone are left out. A missing path is a usage error."""
-    found: dict[object, tuple[str, Path | Refused]] = {}
+    found: dict[object, tuple[str, Source]] = {}
+    if sum(raw == STDIN for raw in paths) > 1:
+        raise UsageError("`-` (standard input) is named twice")
     for raw in paths:
         path = Path(raw)
-        if path.is_dir():
+        entries: list[tuple[object, Source]]
+        if raw == STDIN:
+            entries = [(("stdin",), _read_stdin())]
+        elif path.is_dir():
             root = Path(os.path.realpath(path))
             entries = [_examine(candidate, root) for candidate in _walk(path, skip)]
         elif path.exists() or _is_loop(path):
@@ -91,7 +120,7 @@ def discover(paths: Sequence[str], *, skip: Skip | None = None) -> list[Path | R
         else:
             raise UsageError(f"no such file or directory: {raw}")
         for identity, entry in entries:
-            shown = entry.path if isinstance(entry, Refused) else display_path(entry)
+            shown = entry.path if isinstance(entry, Refused | Given) else display_path(entry)
             found.setdefault(identity, (shown, entry))
     return [entry for _, entry in sorted(found.values(), key=lambda item: item[0])]
 
@@ -118,7 +147,7 @@ def _is_loop(path: Path) -> bool:
     return False
 
 
-def _examine(path: Path, root: Path | None) -> tuple[object, Path | Refused]:
+def _examine(path: Path, root: Path | None) -> tuple[object, Source]:
     """What to do with one candidate, and its identity: one file reached by two paths (a
     link beside its target, a folder and a file in it) is linted once, not reported as a
     duplicate of itself. `root` is the folder being walked; None for a path named itself."""
@@ -204,7 +233,7 @@ def display_path(path: Path) -> str:
         return path.as_posix()
 
 
-def load_policy_file(path: Path | Refused) -> PolicyFile:
+def load_policy_file(path: Source) -> PolicyFile:
     """Read one policy file; never raises for anything wrong with the file itself."""
     if isinstance(path, Refused):
         result = PolicyFile(path=path.path)
@@ -212,6 +241,9 @@ def load_policy_file(path: Path | Refused) -> PolicyFile:
             _file_finding(result.path, "KL001", Pos(1, 1), path.reason, remediation=path.hint)
         )
         return result
+    if isinstance(path, Given):
+        result = PolicyFile(path=path.path)
+        return _load_bytes(result, path.raw)
     result = PolicyFile(path=display_path(path))
     try:
         raw = _read_bounded(path)
@@ -227,6 +259,10 @@ def load_policy_file(path: Path | Refused) -> PolicyFile:
             _file_finding(result.path, "KL001", Pos(1, 1), f"cannot read the file: {exc.strerror}")
         )
         return result
+    return _load_bytes(result, raw)
+
+
+def _load_bytes(result: PolicyFile, raw: bytes) -> PolicyFile:
     _scan_secrets(result, raw)
     try:
         document = parse(decode(raw))

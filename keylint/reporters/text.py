@@ -32,28 +32,41 @@ class _Painter:
         return f"\x1b[{_STYLE[style]}m{text}\x1b[0m" if self.color else text
 
 
-def render(result: Result, *, color: bool = False, **_: Any) -> str:
-    return as_text(write, result, color=color)
+def render(result: Result, *, color: bool = False, quiet: bool = False, **_: Any) -> str:
+    return as_text(write, result, color=color, quiet=quiet)
 
 
-def write(result: Result, out: TextIO, *, color: bool = False, **_: Any) -> None:
+def write(
+    result: Result, out: TextIO, *, color: bool = False, quiet: bool = False, **_: Any
+) -> None:
+    """The report; `quiet` (-q) leaves out clean keys, clean files and the closing lines."""
     paint = _Painter(color)
     for report in result.reports():
         lines = [paint("file", inert(report.path))]
         for finding in sorted(report.findings):
             lines.extend(_finding(finding, paint, indent="  "))
         for key in report.keys:
-            lines.extend(_key(key, paint))
+            if not (quiet and _clean(key)):
+                lines.extend(_key(key, paint))
+        if quiet and len(lines) == 1:
+            continue
         lines.append("")
         # Values are escaped where they are placed; the guard also covers a wrapped line
         # that a value starts.
         out.write(guard_lines("\n".join(lines) + "\n"))
+    if quiet:
+        return
     mark = paint("error", "✖") if result.exit_code else paint("ok", "✔")
     lines = [f"{mark} {verdict(result)}"]
     scope = _scope_note(result)
     if scope:
         lines.append(paint("dim", scope))
     out.write(guard_lines("\n".join(lines) + "\n"))
+
+
+def _clean(key: KeyReport) -> bool:
+    """Nothing to say: no finding, waived or not, and nothing that kept it from being read."""
+    return key.status in ("ok", "static") and not key.findings and not key.unverifiable
 
 
 def _key(key: KeyReport, paint: _Painter) -> list[str]:
