@@ -132,7 +132,23 @@ def _check_rule_ids(path: Path, rules: dict[Any, Any], document: Any) -> None:
             )
 
 
+def _check_patterns(path: Path, patterns: list[str], document: Any) -> None:
+    """Each `exclude` pattern must be one pathspec can match, said at its line."""
+    import pathspec
+
+    for index, pattern in enumerate(patterns):
+        try:
+            pathspec.GitIgnoreSpec.from_lines([pattern])
+        except Exception as exc:  # re.error, pathspec's own errors, ValueError...
+            pos = document.pos(("exclude", index))
+            raise UsageError(
+                f"{inert(str(path))}:{pos.line}:{pos.column}: exclude: "
+                f"{inert(repr(pattern))} is not a .gitignore pattern ({inert(str(exc))})"
+            ) from None
+
+
 def _config(path: Path, data: dict[str, Any], document: Any) -> Config:
+    _check_patterns(path, list(data.get("exclude") or ()), document)
     base = path.parent
     rules: dict[str, str] = dict(data.get("rules") or {})
     return Config(

@@ -105,8 +105,22 @@ def test_fail_on_from_the_configuration_decides_the_exit_code(
         ("rules:\n  KL004: warning\n", "KL004 (secret-in-policy) is always an error"),
         (BOMB, "nodes (an alias bomb?)"),
         ("\x00\x01binary", ".keylint.yaml:1:1: invalid YAML: file is binary"),
+        ("exclude:\n  - ok/**\n  - '[z-a]'\n", ".keylint.yaml:3:5: exclude: '[z-a]' is not a"),
+        ("exclude: ['\\']\n", "is not a .gitignore pattern"),
     ],
-    ids=["yaml", "type", "unknown-field", "typo", "level", "off-KL001", "KL004", "alias", "binary"],
+    ids=[
+        "yaml",
+        "type",
+        "unknown-field",
+        "typo",
+        "level",
+        "off-KL001",
+        "KL004",
+        "alias",
+        "binary",
+        "pattern",
+        "backslash",
+    ],
 )
 def test_a_broken_configuration_is_one_line_and_exit_2(
     scratch: Path, keylint: Keylint, text: str, expected: str
