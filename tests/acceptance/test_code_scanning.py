@@ -142,6 +142,24 @@ def test_a_working_directory_run_places_alerts_from_the_repository_root(tmp_path
     assert str(tmp_path) not in json.dumps(sarif_run["results"])
 
 
+def test_a_working_directory_run_annotates_files_from_the_repository_root(
+    tmp_path: Path,
+) -> None:
+    repo = _scratch_repository(tmp_path)
+    run = _cli(
+        "validate", "../policies", "--format", "github", "--now", FIXED_NOW, cwd=repo / "deploy"
+    )
+    assert run.returncode == 1, run.stderr
+    files = {
+        line.split("file=", 1)[1].split(",", 1)[0]
+        for line in run.stdout.splitlines()
+        if "file=" in line
+    }
+    assert files == {
+        f"policies/{name}" for name in ("broken.yaml", "data-team.yaml", "fleet.yaml", "typos.yaml")
+    }
+
+
 def test_outside_a_repository_paths_stay_as_given(tmp_path: Path) -> None:
     shutil.copytree(EXAMPLES, tmp_path / "policies")
     run = _cli("validate", "policies", "--format", "sarif", "--now", FIXED_NOW, cwd=tmp_path)
