@@ -9,6 +9,7 @@ import pytest
 from keylint import rules
 from keylint.catalog import CATALOG, RATINGS, Precision, did_you_mean, security_level, suggestions
 from keylint.rules import all_rules
+from tests.conftest import REPO
 
 
 def test_every_catalogued_rule_is_registered_with_its_docs() -> None:
@@ -79,3 +80,15 @@ def test_suggestions_come_from_the_catalog() -> None:
         "KL201", "KL202", "KL203", "KL204", "KL205", "KL206", "KL207"
     ]  # fmt: skip
     assert did_you_mean("max-age-mising") == " did you mean KL306 (max-age-missing)?"
+
+
+def test_the_readme_rates_every_rule_as_the_catalog_does() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    for rule_id, entry in CATALOG.items():
+        rating = RATINGS[rule_id]
+        cwe = ", ".join(f"CWE-{n}" for n in rating.cwe)
+        row = (
+            f"| {rule_id} {entry.name} | {rating.security_severity:.1f} {rating.level} "
+            f"| {rating.precision.value} | {cwe} |"
+        ).replace("|  |", "| |")
+        assert row in readme, f"README's code-scanning table has no row {row!r}"
