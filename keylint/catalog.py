@@ -82,6 +82,84 @@ CATALOG: dict[str, Entry] = {
 }
 
 
+class Precision(enum.Enum):
+    """How often a rule's findings are true: SARIF `properties.precision`."""
+
+    VERY_HIGH = "very-high"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+
+@dataclass(frozen=True)
+class Rating:
+    """How code scanning rates a rule's findings: `security_severity` is GitHub's 0.0-10.0 score
+    (CVSS-like); each rule's docstring says, under "Security severity", why it has its number."""
+
+    security_severity: float
+    precision: Precision
+    cwe: tuple[int, ...] = ()
+
+    @property
+    def level(self) -> str:
+        """The word code scanning shows for the score: critical, high, medium or low."""
+        return security_level(self.security_severity)
+
+
+def security_level(score: float) -> str:
+    """GitHub's reading of a security-severity score: over 9.0 critical, 7.0-8.9 high, 4.0-6.9
+    medium, 0.1-3.9 low (docs.github.com, "SARIF support for code scanning",
+    reportingDescriptor object)."""
+    if score > 9.0:
+        return "critical"
+    if score >= 7.0:
+        return "high"
+    if score >= 4.0:
+        return "medium"
+    if score > 0.0:
+        return "low"
+    return "none"
+
+
+_VH, _H, _M = Precision.VERY_HIGH, Precision.HIGH, Precision.MEDIUM
+
+# The one place the numbers live: SARIF, `keylint rules ID` and the README's table read them
+# here. The scale, a leaked key's worst case: critical, money can leave the account from any
+# machine; high, a credential is exposed or the key acts beyond its reviewed boundary; medium,
+# the boundary is weaker than declared but still bounds the key; low, hygiene and assurance
+# (drift that narrows access, policy files that leave keys unchecked). Scores sit clear of
+# GitHub's band edges (never 9.0 or 6.95), so a reading of "over 9.0" cannot shift a band.
+# CWE ids only where one truly describes the finding; most of these have none.
+RATINGS: dict[str, Rating] = {
+    "KL001": Rating(3.1, _VH),
+    "KL002": Rating(3.1, _VH),
+    "KL003": Rating(3.1, _VH),
+    "KL004": Rating(8.8, _M, (540,)),
+    "KL005": Rating(2.0, _VH),
+    "KL006": Rating(1.0, _VH),
+    "KL101": Rating(7.5, _VH, (269,)),
+    "KL102": Rating(2.0, _VH),
+    "KL103": Rating(9.3, _VH, (923,)),
+    "KL201": Rating(8.1, _VH, (923,)),
+    "KL202": Rating(6.5, _VH, (183,)),
+    "KL203": Rating(2.0, _VH),
+    "KL204": Rating(5.3, _VH),
+    "KL205": Rating(7.3, _VH, (923,)),
+    "KL206": Rating(3.5, _VH),
+    "KL207": Rating(5.9, _VH, (183,)),
+    "KL301": Rating(5.3, _VH, (324,)),
+    "KL302": Rating(2.0, _VH),
+    "KL303": Rating(1.0, _VH),
+    "KL304": Rating(3.1, _M),
+    "KL305": Rating(8.1, _VH, (324,)),
+    "KL306": Rating(4.3, _VH, (262,)),
+    "KL307": Rating(7.5, _H, (269,)),
+    "KL308": Rating(2.0, _VH),
+    "KL309": Rating(7.1, _VH),
+    "KL310": Rating(5.3, _H),
+}
+
+
 def stamp(rule_id: str, problem: Problem, *, file: str, key: str | None) -> Finding:
     """Turn what a rule (or the loader) yields into a finding carrying the rule's identity."""
     found = CATALOG[rule_id]

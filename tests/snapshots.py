@@ -5,7 +5,8 @@ the same ~100 kB in each. Stored per snapshot, a one-word change in a rule's doc
 every SARIF snapshot and buried the reports' real differences in review (issue 14). Now each
 report snapshot keeps the rule ids in order (what `results[].ruleIndex` points into), the test
 asserts its full rules array equals the validate demo's, and one snapshot
-(`test_sarif_rule_docs_snapshot`) pins that array as reviewed text.
+(`test_sarif_rule_docs_snapshot`) pins that array as reviewed text. The repository root
+(`originalUriBaseIds`) differs from one checkout to the next: it is checked, then replaced.
 """
 
 from __future__ import annotations
@@ -30,6 +31,10 @@ def sarif_without_rule_docs(text: str) -> tuple[str, list[list[dict[str, Any]]]]
     assert dumps(log) == text
     docs = []
     for run in log["runs"]:
+        # Where the repository is on this machine: the one absolute path a SARIF log holds.
+        for base in run.get("originalUriBaseIds", {}).values():
+            assert base["uri"] == REPO.as_uri() + "/"
+            base["uri"] = "file:///<repository root>/"
         driver = run["tool"]["driver"]
         docs.append(driver["rules"])
         driver["rules"] = [rule["id"] for rule in driver["rules"]]

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, TextIO
 
 from keylint.findings import Finding
@@ -13,9 +16,49 @@ from keylint.result import KeyReport, Result
 
 # The hidden line a bot searches for to update its own comment instead of posting another.
 MARKER = "<!-- keylint-report -->"
-# GitHub refuses comments over 65,536 characters; keep room for the closing note.
+# GitHub refuses comments over 65,536 characters; a truncated report stays under this, its
+# closing note and table of what was cut included.
 MAX_CHARS = 60_000
+# The table of what was cut lists files up to this size, then sums up the rest in one row:
+# ten thousand cut files must not push the report past MAX_CHARS.
+CUT_TABLE_CHARS = 10_000
+# The columns of the table of what was cut, as in the summary table.
+_COLUMNS = ("error", "warning", "info", "waived")
 _ICON = {"error": "❌", "warning": "⚠️", "info": "ℹ️"}  # noqa: RUF001 (emoji)
+
+
+@dataclass
+class _Unit:
+    """A piece of the report that opens and closes its own blocks: a key's findings (or a
+    file's own), with the file's heading when it is the file's first piece. A report is cut
+    between units, or inside the one that does not fit, after a whole finding."""
+
+    file: str
+    key: str | None
+    findings: list[Finding]
+    render: Callable[[int | None], list[str]]  # all findings (None), or the first n
+    lines: list[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.lines = self.render(None)
+
+    @cached_property
+    def size(self) -> int:
+        return _size(self.lines)
+
+
+@dataclass
+class _Cut:
+    """What a truncated report leaves out of one file."""
+
+    keys: set[str] = field(default_factory=set)
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(_COLUMNS, 0))
+
+    def add(self, unit: _Unit, findings: list[Finding]) -> None:
+        if unit.key is not None:
+            self.keys.add(unit.key)
+        for finding in findings:
+            self.counts["waived" if finding.waived else finding.severity.value] += 1
 
 
 def write(result: Result, out: TextIO, **_: Any) -> None:
@@ -35,7 +78,7 @@ def render(result: Result, **_: Any) -> str:
         icon = "⚠️"
     else:
         icon = "✅"
-    out = [
+    head = [
         MARKER,
         f"### {icon} keylint {result.command}: {verdict(result)}",
         "",
@@ -45,6 +88,7 @@ def render(result: Result, **_: Any) -> str:
         f"| {counts['warning']} | {counts['info']} | {counts['waived']} |",
         "",
     ]
+    units: list[_Unit] = []
     clean: list[str] = []
     for report in reports:
         file_findings = sorted(report.findings)
@@ -54,16 +98,22 @@ def render(result: Result, **_: Any) -> str:
             for k in report.keys
             if k not in keys_with_findings
         )
-        if not file_findings and not keys_with_findings:
-            continue
-        out.append(f"#### {code(report.path)}")
-        out.append("")
+        parts: list[_Unit] = []
         if file_findings:
-            out.extend(_table(file_findings))
-        for key in keys_with_findings:
-            out.extend(_key(key))
+            parts.append(_Unit(report.path, None, file_findings, _file_part(file_findings)))
+        parts += [_Unit(report.path, k.name, k.findings, _key_part(k)) for k in keys_with_findings]
+        if parts:  # the file's heading goes with its first piece, never alone
+            parts[0].render = _headed([f"#### {code(report.path)}", ""], parts[0].render)
+            parts[0].lines = parts[0].render(None)
+        units += parts
+    tail: list[str] = []
+    if result.command == "validate":
+        tail.append(
+            "<sub>Static rules only (`keylint validate`); live rules run in `keylint check`.</sub>"
+        )
+    body = [line for unit in units for line in unit.lines]
     if clean:
-        out += [
+        body += [
             f"<details><summary>Keys without findings ({len(clean)})</summary>",
             "",
             ", ".join(clean),
@@ -71,21 +121,142 @@ def render(result: Result, **_: Any) -> str:
             "</details>",
             "",
         ]
-    if result.command == "validate":
-        out.append(
-            "<sub>Static rules only (`keylint validate`); live rules run in `keylint check`.</sub>"
-        )
-    text = guard_lines("\n".join(out).rstrip() + "\n")
-    if len(text) > MAX_CHARS:
-        cut = text.rfind("\n", 0, MAX_CHARS)
-        text = (
-            text[:cut] + "\n\n**Report truncated** to fit a comment: run keylint with "
-            "`--format json` or see the job log for every finding.\n"
-        )
-    return text
+    text = _finish(head + body + tail)
+    if len(text) <= MAX_CHARS:
+        return text
+    return _truncated(head, units, len(clean), tail)
 
 
-def _key(key: KeyReport) -> list[str]:
+def _finish(lines: list[str]) -> str:
+    return guard_lines("\n".join(lines).rstrip() + "\n")
+
+
+def _size(lines: list[str]) -> int:
+    # What the lines add to the report: each with its line break, guarded as it will be.
+    return sum(len(guard_lines(line)) + 1 for line in lines)
+
+
+def _headed(
+    heading: list[str], part: Callable[[int | None], list[str]]
+) -> Callable[[int | None], list[str]]:
+    return lambda shown: heading + part(shown)
+
+
+def _file_part(findings: list[Finding]) -> Callable[[int | None], list[str]]:
+    return lambda shown: _table(findings, shown)
+
+
+def _key_part(key: KeyReport) -> Callable[[int | None], list[str]]:
+    return lambda shown: _key(key, shown)
+
+
+def _truncated(head: list[str], units: list[_Unit], clean: int, tail: list[str]) -> str:
+    """The report cut to MAX_CHARS: whole units, then as many whole findings of the next one
+    as fit, then a note and a table of what was left out, per file. Every unit closes what
+    it opens, so the note stands outside any `<details>` and the table renders."""
+    pointer = [
+        "> **Truncated** to fit a comment: the end of the report says what is not shown.",
+        "",
+    ]
+    fixed = _size(head) + _size(pointer)
+    # The note and table for cutting everything are the largest they can be: with that room
+    # kept, whatever fits fits with its own (smaller) note. A second pass spends what the
+    # smaller note leaves over, which can only shrink the note again.
+    closing = _closing(_cut_from(units, 0, 0), clean, tail)
+    best = head + pointer + closing  # nothing but the summary: fits, whatever was cut
+    for _ in range(2):
+        shown, cut = _fill(units, MAX_CHARS - fixed - _size(closing))
+        closing = _closing(cut, clean, tail)
+        lines = head + pointer + shown + closing
+        if len(_finish(lines)) <= MAX_CHARS:
+            best = lines
+    return _finish(best)
+
+
+def _fill(units: list[_Unit], budget: int) -> tuple[list[str], dict[str, _Cut]]:
+    """The lines of the units that fit in `budget`, and what is left out, per file."""
+    shown: list[str] = []
+    used = 0
+    for index, unit in enumerate(units):
+        if used + unit.size <= budget:
+            shown += unit.lines
+            used += unit.size
+            continue
+        # The most findings of this unit that still fit, at least one (sizes grow with it).
+        low, high, fits = 1, len(unit.findings) - 1, 0
+        while low <= high:
+            middle = (low + high) // 2
+            if used + _size(unit.render(middle)) <= budget:
+                fits, low = middle, middle + 1
+            else:
+                high = middle - 1
+        if fits:
+            shown += unit.render(fits)
+        return shown, _cut_from(units, index, fits)
+    return shown, {}
+
+
+def _cut_from(units: list[_Unit], index: int, shown: int) -> dict[str, _Cut]:
+    """What is left out from unit `index` on, when its first `shown` findings are shown."""
+    cut: dict[str, _Cut] = {}
+    for position, unit in enumerate(units[index:]):
+        findings = unit.findings[shown:] if position == 0 else unit.findings
+        cut.setdefault(unit.file, _Cut()).add(unit, findings)
+    return cut
+
+
+def _closing(cut: dict[str, _Cut], clean: int, tail: list[str]) -> list[str]:
+    """The note that the report was cut, and what was cut per file, outside every block."""
+    findings = sum(sum(part.counts.values()) for part in cut.values())
+    keys = sum(len(part.keys) for part in cut.values())
+    left_out = []
+    if cut:
+        left_out.append(
+            f"{_count(findings, 'finding')} in {_count(len(cut), 'file')} "
+            f"({_count(keys, 'key')}; the table below lists them)"
+        )
+    if clean:
+        left_out.append(f"the list of the {_count(clean, 'key')} without findings")
+    note = (
+        f"**Report truncated** to fit a comment. Not shown here: {', and '.join(left_out)}. "
+        "Every finding is in keylint's other reports: `--format text` (the keylint action's "
+        "job log), `--format json` and `--format sarif` (code scanning)."
+    )
+    lines = [*tail, "", note, ""]
+    if not cut:
+        return lines
+    lines += [
+        "| file | keys | errors | warnings | info | waived |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    used = 0
+    rest, left = _Cut(), 0  # the files past CUT_TABLE_CHARS, summed up in one row
+    for file, part in cut.items():
+        row = _row(_code_in_cell(code(file)), len(part.keys), part.counts)
+        if not left and used + len(row) + 1 <= CUT_TABLE_CHARS:
+            lines.append(row)
+            used += len(row) + 1
+            continue
+        left += 1
+        rest.keys |= {f"{file}/{key}" for key in part.keys}
+        for column in _COLUMNS:
+            rest.counts[column] += part.counts[column]
+    if left:
+        lines.append(_row(f"… and {_count(left, 'more file')}", len(rest.keys), rest.counts))
+    lines.append("")
+    return lines
+
+
+def _row(file: str, keys: int, counts: dict[str, int]) -> str:
+    cells = " | ".join(str(counts[column]) for column in _COLUMNS)
+    return f"| {file} | {keys} | {cells} |"
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"
+
+
+def _key(key: KeyReport, shown: int | None = None) -> list[str]:
     # An owner is usually a handle (`@data`): a code span shows it and notifies nobody.
     owner = f" — {code(key.owner)}" if key.owner else ""
     lines = [f"**🔑 {code(key.name)}**{owner}"]
@@ -96,25 +267,29 @@ def _key(key: KeyReport) -> list[str]:
         lines.append(f"> not verifiable with these credentials: {fields}")
     lines.append("")
     if key.findings:
-        lines.extend(_table(key.findings))
+        lines.extend(_table(key.findings, shown))
     return lines
 
 
-def _table(findings: list[Finding]) -> list[str]:
+def _table(findings: list[Finding], shown: int | None = None) -> list[str]:
+    listed = findings if shown is None else findings[:shown]
     lines = ["| | rule | line | finding |", "|---|---|---:|---|"]
-    for f in findings:
+    for f in listed:
         icon = "💤" if f.waived else _ICON[f.severity.value]
         message = text_of(f.message, cell=True)
         if f.waived:
             message = f"~~{message}~~ waived: {text_of(f.waiver_reason or '', cell=True)}"
         lines.append(f"| {icon} | `{f.rule}` {f.name} | {f.line} | {message} |")
-    lines += ["", f"<details><summary>How to fix ({len(findings)})</summary>", ""]
-    for f in findings:
+    lines += ["", f"<details><summary>How to fix ({len(listed)})</summary>", ""]
+    for f in listed:
         lines.append(f"- **{f.rule}** line {f.line}: {text_of(f.remediation)}")
         diff = diff_lines(f)
         if diff:  # a live finding: what the policy declares beside what Binance reports
             lines += ["", "  ```diff", *(f"  {line}" for line in diff), "  ```"]
     lines += ["", "</details>", ""]
+    if len(listed) < len(findings):
+        more = len(findings) - len(listed)
+        lines += [f"*… {_count(more, 'more finding')} here: see the table at the end.*", ""]
     return lines
 
 

@@ -21,9 +21,14 @@ def render_rule_list(rules: list[Rule]) -> str:
 def render_rule(rule: Rule) -> str:
     title = f"{rule.id} {rule.name}"
     status = "" if rule.implemented else "\nStatus: not implemented yet; no command reports it.\n"
+    rating = rule.rating
+    cwe = "".join(f"   CWE-{number}" for number in rating.cwe)
     head = (
         f"{title}\n{'=' * len(title)}\n"
         f"Layer: {rule.layer.value}   Severity: {rule.severity.value}   Runs: {rule.kind.value}\n"
+        # The code-scanning rating; the "Security severity" section below says why.
+        f"Security severity: {rating.security_severity:.1f} ({rating.level})   "
+        f"Precision: {rating.precision.value}{cwe}\n"
         f"{status}"
     )
     # keylint's own text, guarded as every plain-text output is (SPEC §5).

@@ -1,8 +1,9 @@
 """The rule registry: every rule of SPEC §4, each a small unit with an id, a name and docs.
 
 A rule's docstring is its documentation (`keylint rules KL204`, SARIF help, Markdown), with
-the fixed headings What it checks / Why it matters / Example / Fix. Its layer, severity and
-kind come from keylint.catalog, which the policy loader reads without importing the rules.
+the fixed headings What it checks / Why it matters / Example / Fix / Security severity. Its
+layer, severity, kind and code-scanning rating come from keylint.catalog, which the policy
+loader reads without importing the rules.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from keylint.catalog import CATALOG, Kind, did_you_mean, stamp
+from keylint.catalog import CATALOG, RATINGS, Kind, Rating, did_you_mean, stamp
 from keylint.errors import UsageError
 from keylint.findings import Layer, Problem, Severity
 from keylint.livekey import LiveKey
@@ -74,11 +75,17 @@ class Rule:
     implemented: bool = True
 
     @property
+    def rating(self) -> Rating:
+        """How code scanning rates the rule's findings; the docstring says why."""
+        return RATINGS[self.id]
+
+    @property
     def summary(self) -> str:
         return self.doc.strip().splitlines()[0].strip() if self.doc.strip() else self.name
 
     def section(self, heading: str) -> str:
-        """One headed section of the docstring (What it checks, Why it matters, Example, Fix)."""
+        """One headed section of the docstring (What it checks, Why it matters, Example, Fix,
+        Security severity)."""
         lines = self.doc.splitlines()
         out: list[str] = []
         inside = False
@@ -91,7 +98,7 @@ class Rule:
         return inspect.cleandoc("\n".join(out)) if out else ""
 
 
-_HEADINGS = ("What it checks", "Why it matters", "Example", "Fix")
+_HEADINGS = ("What it checks", "Why it matters", "Example", "Fix", "Security severity")
 
 RULES: dict[str, Rule] = {}
 

@@ -51,6 +51,11 @@ def key_too_old(ctx: Context) -> Iterator[Problem]:
     Fix:
         Create a new key with the same restrictions, move the service to it, delete the old
         one in Binance's API Management; update `api_key_env`'s secret in your vault.
+
+    Security severity:
+        Medium: every day past `max_age` lengthens the time a copied key stays useful (a key used
+        past its expiration, CWE-324), but the key's permissions and binding still bound it.
+        Precision very high: Binance's `createTime`.
     """
     key, live = ctx.key, ctx.shown
     age = _age(ctx)
@@ -89,6 +94,10 @@ def key_rotation_due(ctx: Context) -> Iterator[Problem]:
 
     Fix:
         Schedule the rotation: create the replacement key, switch the service, delete the old key.
+
+    Security severity:
+        Low: a notice ahead of KL301; the key is still within its age. Precision very high:
+        Binance's `createTime`.
     """
     key, live = ctx.key, ctx.shown
     age = _age(ctx)
@@ -130,6 +139,10 @@ def trading_authority_expiring(ctx: Context) -> Iterator[Problem]:
     Fix:
         Bind the key to trusted IPs (which lifts the lapse), or re-enable trading in Binance's
         API Management before the date.
+
+    Security severity:
+        Low: the service using the key stops trading on that day, an outage rather than an exposure;
+        the missing IP binding behind it is KL205's. Precision very high: Binance's own date.
     """
     key, live = ctx.key, ctx.shown
     if key.retired or live.trading_expires is None:
@@ -172,6 +185,11 @@ def key_not_found(ctx: Context) -> Iterator[Problem]:
     Fix:
         If the key was deleted on purpose, mark it `status: retired` (or remove the entry);
         otherwise check that `api_key_env` holds the current key.
+
+    Security severity:
+        Low: a policy describing a key that no longer exists exposes nothing by itself; the
+        undeclared key that may replace it is KL307's. Precision medium: Binance answers -2015 both
+        for a deleted key and for a caller outside the key's whitelist.
     """
     key, live = ctx.key, ctx.shown
     if key.retired or live.status != "not_found":
@@ -209,6 +227,11 @@ def retired_key_alive(ctx: Context) -> Iterator[Problem]:
     Fix:
         Delete the key in Binance's API Management (for a sub-account key the master can:
         DELETE /sapi/v1/sub-account/subAccountApi).
+
+    Security severity:
+        High: a key someone decided to kill, often after a leak or a rotation, still works for every
+        copy of it (a key used past its end of life, CWE-324). Precision very high: Binance accepted
+        the key or listed it.
     """
     key, live = ctx.key, ctx.shown
     if not key.retired or not live.exists:
@@ -249,6 +272,11 @@ def max_age_missing(ctx: Context) -> Iterator[Problem]:
 
     Fix:
         Add `max_age:` to the key (90d is common), or to the file's `defaults:` for every key.
+
+    Security severity:
+        Medium: without `max_age` nothing ever asks for the key to be rotated, so any leak stays
+        useful for good (no credential aging, CWE-262). Precision very high: read from the policy
+        itself.
     """
     key = ctx.key
     if key.max_age is None and not key.retired:
@@ -281,6 +309,11 @@ def undeclared_key() -> None:
     Fix:
         Delete the key (DELETE /sapi/v1/sub-account/subAccountApi with the master), or declare
         it in a policy with an owner (`keylint init --sub-account EMAIL` prints one).
+
+    Security severity:
+        High: a key nobody declared is access nobody reviewed: unknown permissions and binding, no
+        owner, no rotation (privileges nobody tracks, CWE-269). Precision high: the master's listing
+        is exact, but a key declared only in policy files outside this run is reported too.
     """
 
 
@@ -337,6 +370,10 @@ def duplicate_live_key() -> None:
         Delete the extra key in Binance (Sub Account -> API Management), or with the master's
         credentials: DELETE /sapi/v1/sub-account/subAccountApi (signed; email and
         subAccountApiKey). Or give it its own label and declare it in a policy.
+
+    Security severity:
+        High: a second key under a reviewed label is unreviewed access hiding behind a reviewed
+        name, and `apply` will change neither. Precision very high: the master's listing.
     """
 
 
@@ -409,6 +446,11 @@ def previous_key_alive() -> None:
         Nothing within the grace. After it, `keylint apply` deletes the replaced key (a
         `retire` change) once the current key verifies through the master; or delete it in
         Binance's API Management.
+
+    Security severity:
+        Medium: within the grace this is the plan; after it, the replaced key is one more working
+        copy of the same access with nobody left using it. Precision high: it relies on the store's
+        metadata naming the replaced key.
     """
 
 
@@ -488,6 +530,11 @@ def hmac_key(ctx: Context) -> Iterator[Problem]:
     Fix:
         At the next rotation create an Ed25519 key (API Management -> Create API ->
         Self-generated), and declare it with `private_key_env:`.
+
+    Security severity:
+        Low: an HMAC secret is shared with Binance and shown once on a web page, where an Ed25519
+        private key never leaves your machines; a hardening advice, not an exposure. Precision very
+        high: read from the policy itself.
     """
     key = ctx.key
     if key.secret_env and not key.retired:

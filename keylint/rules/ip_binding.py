@@ -51,6 +51,11 @@ def ip_restriction_off(ctx: Context) -> Iterator[Problem]:
         In Binance's API Management choose 'Restrict access to trusted IPs only' and enter the
         policy's `ips:`; for a sub-account key the master can do it with
         POST /sapi/v2/sub-account/subAccountApi/ipRestriction (status=2, ipAddress=...).
+
+    Security severity:
+        High: any machine that holds the key can use it (CWE-923). Not critical: Binance enables
+        withdrawals only on IP-restricted keys, so money cannot be withdrawn with it directly (a
+        policy that would allow that is KL103). Precision very high: Binance's own `ipRestrict`.
     """
     key, live = ctx.key, ctx.shown
     if key.retired:
@@ -93,6 +98,11 @@ def ip_not_declared(ctx: Context) -> Iterator[Problem]:
     Fix:
         Remove the IP from the key in Binance (for a sub-account key:
         DELETE /sapi/v1/sub-account/subAccountApi/ipRestriction/ipList), or declare it in `ips:`.
+
+    Security severity:
+        Medium: one more machine than reviewed can use the key, often an address since reassigned to
+        someone else: the allowlist is more permissive than declared (CWE-183), but still a list of
+        addresses. Precision very high: addresses compared normalised.
     """
     key, live = ctx.key, ctx.shown
     if key.retired:
@@ -137,6 +147,10 @@ def ip_missing(ctx: Context) -> Iterator[Problem]:
 
     Fix:
         Add the address to the key's trusted IPs in Binance, or remove it from `ips:`.
+
+    Security severity:
+        Low: the whitelist is narrower than declared; requests from that address fail, nothing more
+        can use the key. Precision very high: addresses compared normalised.
     """
     key, live = ctx.key, ctx.shown
     if key.retired:
@@ -184,6 +198,12 @@ def ip_unusable(ctx: Context) -> Iterator[Problem]:
     Fix:
         Declare the public address the key's requests leave from (the NAT gateway's or the
         egress proxy's), e.g. `curl -s https://checkip.amazonaws.com` on that host.
+
+    Security severity:
+        Medium: the declared binding binds nothing: a private address lets no request through (which
+        invites switching the restriction off), and 0.0.0.0/0 lets every one through. Medium rather
+        than high because it is a declaration; what the live key trusts is rated by KL201 and KL202.
+        Precision very high: address classes are exact.
     """
     for trusted in ctx.key.ips:
         why = unusable_reason(trusted.network)
@@ -223,6 +243,11 @@ def trading_without_ip_binding(ctx: Context) -> Iterator[Problem]:
     Fix:
         Bind the key to its egress IPs (`ips:` in the policy and in Binance), or, if it truly
         cannot be (a venue that rotates IPs), add a waiver with a reason and an end date.
+
+    Security severity:
+        High: a leaked key can trade from any machine (CWE-923), and stolen trading keys are used to
+        move an account's funds into illiquid markets; trading cannot withdraw, so high rather than
+        critical. Precision very high: read from the policy itself.
     """
     key = ctx.key
     for permission, pos in listed_while_unbound(key, TRADING):
@@ -256,6 +281,10 @@ def too_many_ips(ctx: Context) -> Iterator[Problem]:
     Fix:
         Route the key's requests through fewer egress addresses, or split the key per
         service (one key per service is easier to rotate too).
+
+    Security severity:
+        Low: a declaration Binance cannot apply, and a sign of a key shared too widely; the
+        addresses are still a bound. Precision very high: a count.
     """
     singles = [ip for ip in ctx.key.ips if is_single_address(ip.network)]
     if len(singles) > MAX_TRUSTED_IPS:
@@ -296,6 +325,12 @@ def ip_range_too_broad(ctx: Context) -> Iterator[Problem]:
     Fix:
         Declare the egress addresses the key's requests really leave from (the NAT gateway,
         the egress proxy), or the provider's narrow published range for the service.
+
+    Security severity:
+        Medium: the allowlist is more permissive than it looks (CWE-183): a /16 lets a whole
+        provider region use a leaked key. Medium for the rule as a whole; the case where the key's
+        ranges together bind nothing is reported at the error level. Precision very high: prefix
+        lengths and address counts are exact.
     """
     key = ctx.key
     ranges = [

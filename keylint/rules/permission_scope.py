@@ -31,6 +31,12 @@ def permission_not_declared(ctx: Context) -> Iterator[Problem]:
     Fix:
         Disable the permission in Binance (API Management -> Edit restrictions), or, if the key
         needs it, add it to `permissions:` in the policy so that the change is reviewed.
+
+    Security severity:
+        High: the key can do more than anyone reviewed (an unintended sphere of control, CWE-269),
+        up to withdrawals. High rather than critical because Binance enables withdrawals only on IP-
+        restricted keys, so a leaked key still needs a trusted IP; a key usable from anywhere is
+        KL201. Precision very high: Binance's own flags, compared exactly.
     """
     key, live = ctx.key, ctx.shown
     if key.retired:
@@ -84,6 +90,10 @@ def permission_missing(ctx: Context) -> Iterator[Problem]:
     Fix:
         Remove the permission from the policy if the key does not need it; otherwise enable it
         in Binance's API Management.
+
+    Security severity:
+        Low: the key can do less than declared; that breaks a service, it exposes nothing. Precision
+        very high: Binance's own flags.
     """
     key, live = ctx.key, ctx.shown
     if key.retired:
@@ -124,6 +134,11 @@ def withdrawals_without_ip_binding(ctx: Context) -> Iterator[Problem]:
     Fix:
         Set `ip_restrict: true` with the `ips:` the key is used from (and restrict the key to
         them in Binance), or remove the money-moving permission.
+
+    Security severity:
+        Critical: a leaked key that can move money out (withdrawal or transfer) works from any
+        machine, because nothing binds it to the endpoints it was meant for (CWE-923): the worst
+        case this linter knows. Precision very high: read from the policy itself.
     """
     key = ctx.key
     for permission, pos in listed_while_unbound(key, MONEY_MOVING):

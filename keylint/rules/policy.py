@@ -25,6 +25,11 @@ def yaml_invalid() -> None:
 
     Fix:
         Correct the YAML at the reported line and column; keep one of any duplicated keys.
+
+    Security severity:
+        Low: a file keylint cannot read exposes nothing by itself, but every key in it goes
+        unchecked and a duplicated field can hide a widened permission, so it ranks above
+        bookkeeping. Precision very high: the YAML parser's own error.
     """
 
 
@@ -53,6 +58,11 @@ def schema_violation() -> None:
     Fix:
         Edit the field as the message says. Point your editor at the schema for completion:
         `# yaml-language-server: $schema=../schemas/policy.schema.json`.
+
+    Security severity:
+        Low: a broken entry exposes nothing by itself, but the key it declares is left out of every
+        other check until it is fixed. Precision very high: the schema and keylint's own parsers
+        decide.
     """
 
 
@@ -85,6 +95,11 @@ def duplicate_key() -> None:
     Fix:
         Rename one of the keys, or delete the declaration that is out of date. For a rotation,
         give the new key its own label on Binance and in its entry.
+
+    Security severity:
+        Low: two entries for one key leave that key unjudged (and `apply` leaves it alone), a loss
+        of assurance rather than an exposure. Precision very high: names and labels are compared
+        exactly.
     """
 
 
@@ -108,6 +123,13 @@ def secret_in_policy() -> None:
         Remove the value, purge it from the repository history, revoke the key in Binance's
         API Management, and name the environment variable that holds it instead
         (`secret_env: BINANCE_MM_SECRET`).
+
+    Security severity:
+        High: a credential committed to a repository is leaked to everyone who can read it
+        (CWE-540); how much it can do is bounded by that key's own permissions and IP binding, which
+        the other rules rate, so high rather than critical. Precision medium: a 64-character mixed-
+        case token is the shape of a Binance secret, but other tokens share it (a PEM private key
+        block is certain).
     """
 
 
@@ -132,6 +154,10 @@ def waiver_expired() -> None:
     Fix:
         Fix what the waiver covered and delete the waiver, or, if the exception still holds,
         extend `expires` with a fresh reason reviewed by the key's owner.
+
+    Security severity:
+        Low: bookkeeping; the expired waiver already waives nothing, so the findings it covered are
+        reported at their own rating. Precision very high: a date compared with the run's clock.
     """
 
 
@@ -155,6 +181,10 @@ def waiver_unused() -> None:
 
     Fix:
         Delete the waiver.
+
+    Security severity:
+        Low: bookkeeping; a stale waiver only matters once it silently covers a future finding.
+        Precision very high: the waiver's rule ran and produced nothing to waive.
     """
 
 

@@ -15,10 +15,12 @@ import unicodedata
 from markdown_it import MarkdownIt
 
 HIDDEN = {"Cc", "Cf", "Cs", "Zl", "Zp"}
-# The one shape of line keylint itself writes as a command (`--format github`): properties
-# with no raw `,` or `:`, so that a value cannot add one or end them early.
+# The shapes of line keylint itself writes as a command (`--format github`): properties with
+# no raw `,` or `:`, so that a value cannot add one or end them early; the one notice without
+# a place says how many annotations GitHub's limits left out.
 ANNOTATION = re.compile(
     r"::(error|warning|notice) file=[^,:]*,line=\d+,col=\d+,title=[^,:]*::[^\r\n]*"
+    r"|::notice title=keylint%3A more findings than annotations::[^\r\n]*"
 )
 MARKER = "<!-- keylint-report -->"
 # The HTML keylint's Markdown may render to: its own markup and what Markdown makes.
