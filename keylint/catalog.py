@@ -137,6 +137,7 @@ RATINGS: dict[str, Rating] = {
     "KL004": Rating(8.8, _M, (540,)),
     "KL005": Rating(2.0, _VH),
     "KL006": Rating(1.0, _VH),
+    "KL007": Rating(1.0, _VH),
     "KL101": Rating(7.5, _VH, (269,)),
     "KL102": Rating(2.0, _VH),
     "KL103": Rating(9.3, _VH, (923,)),

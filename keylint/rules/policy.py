@@ -203,10 +203,14 @@ def baseline_entry_unused() -> None:
         if it came back; the baseline should only ever shrink.
 
     Example:
-        {"fingerprint": "kl:KL205:mm-bot", "rule": "KL205", "key": "mm-bot", ...}
+        {"fingerprint": "kl:KL205:mm-bot:futures", "rule": "KL205", "key": "mm-bot", ...}
         # KL007 once mm-bot is bound to an IP
 
     Fix:
         Write the baseline again (`keylint check --baseline FILE --write-baseline FILE`),
         or delete the entry.
+
+    Security severity:
+        Low: bookkeeping; a stale entry only matters once it silently accepts a future finding.
+        Precision very high: the entry's rule ran on its key and produced nothing to accept.
     """
