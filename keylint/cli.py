@@ -61,6 +61,8 @@ class OutputFormat(enum.StrEnum):
     sarif = "sarif"
     markdown = "markdown"
     github = "github"
+    junit = "junit"
+    gitlab = "gitlab"
 
 
 class FailOn(enum.StrEnum):

@@ -19,7 +19,7 @@ from keylint.result import Result
 Render = Callable[..., str]
 Write = Callable[..., None]  # write(result, stream, **options)
 
-FORMATS = ("text", "json", "sarif", "markdown", "github")
+FORMATS = ("text", "json", "sarif", "markdown", "github", "junit", "gitlab")
 # A format's module; json's is json_report, so that it never shadows the standard library's.
 _MODULE = {name: name for name in FORMATS} | {"json": "json_report"}
 

@@ -12,10 +12,9 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
+from keylint.reporters import FORMATS  # every format: one added is swept too
 from keylint.secrets import redact
 from tests.conftest import Keylint
-
-FORMATS = ("text", "json", "sarif", "markdown", "github")
 
 
 def api_secret() -> str:

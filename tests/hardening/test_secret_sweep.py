@@ -14,10 +14,10 @@ import pytest
 from typer.testing import CliRunner
 
 from keylint.cli import app
+from keylint.reporters import FORMATS  # every format: one added is swept too
 from keylint.testing.emulator import PATH_RESTRICTIONS, PATH_SUB_API_IP, Emulator, Fault
 from tests.emuhelpers import Fleet
 
-FORMATS = ("text", "json", "sarif", "markdown", "github")
 NOW = "2026-11-24T09:00:00Z"
 SUB = "mm@example.com"
 
