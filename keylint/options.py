@@ -176,3 +176,9 @@ def check_base_url(url: str) -> str:
     if parts.query or parts.fragment or port == 0:
         raise UsageError(f"--base-url {url!r} must be a plain address {example}")
     return url.rstrip("/")
+
+
+@dataclass(frozen=True)
+class SchemaOptions:
+    name: str = "policy"
+    output: Path | None = None

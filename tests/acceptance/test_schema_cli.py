@@ -1,0 +1,64 @@
+"""`keylint schema NAME` through the real CLI: the bundled file, byte for byte (SPEC §3)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from keylint.cli import app
+from tests.conftest import REPO, Keylint
+
+
+@pytest.mark.parametrize("name", ["policy", "report", "state", "plan"])
+def test_prints_the_bundled_file_byte_for_byte(name: str) -> None:
+    result = CliRunner().invoke(app, ["schema", name], catch_exceptions=False)
+    assert result.exit_code == 0
+    assert result.stdout_bytes == (REPO / "schemas" / f"{name}.schema.json").read_bytes()
+
+
+def test_policy_is_the_default_and_stdout_gets_bytes_in_any_locale() -> None:
+    # A process of its own: real stdout, with an encoding that could not print `§` or `…`.
+    run = subprocess.run(
+        [sys.executable, "-m", "keylint", "schema"],
+        capture_output=True,
+        cwd=REPO,
+        env={"PYTHONIOENCODING": "ascii", "PATH": "/usr/bin:/bin"},
+        timeout=60,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout == (REPO / "schemas" / "policy.schema.json").read_bytes()
+
+
+def test_output_writes_the_same_bytes(keylint: Keylint, tmp_path: Path) -> None:
+    out = tmp_path / "policy.schema.json"
+    run = keylint("schema", "policy", "-o", str(out))
+    assert (run.exit_code, run.stdout, run.stderr) == (0, "", "")
+    assert out.read_bytes() == (REPO / "schemas" / "policy.schema.json").read_bytes()
+
+
+def test_an_unknown_name_exits_2_with_the_names(keylint: Keylint) -> None:
+    run = keylint("schema", "polciy")
+    assert run.exit_code == 2 and run.stdout == ""
+    assert run.stderr == (
+        "keylint: error: no schema named 'polciy'; did you mean 'policy'? "
+        "the names are: policy, report, state, plan, baseline, config\n"
+    )
+
+
+@pytest.mark.parametrize(
+    "name", ["\x1b[31m", "::error::x", "a\nb", "\u202epolicy", "policy\u2028::warning::x"]
+)
+def test_a_hostile_name_is_printed_inert(keylint: Keylint, name: str) -> None:
+    run = keylint("schema", name)
+    assert run.exit_code == 2 and run.stdout == ""
+    assert run.stderr.startswith("keylint: error: no schema named ")
+    assert run.stderr.count("\n") == 1
+    assert not any(c in run.stderr for c in "\x1b\u202e\u2028")
+    # One line, however the name tries to start another (a workflow command, a new line).
+    assert len(run.stderr.splitlines()) == 1
+    assert "Traceback" not in run.stderr
