@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -62,3 +63,30 @@ def test_a_hostile_name_is_printed_inert(keylint: Keylint, name: str) -> None:
     # One line, however the name tries to start another (a workflow command, a new line).
     assert len(run.stderr.splitlines()) == 1
     assert "Traceback" not in run.stderr
+
+
+def test_check_jsonschema_with_the_printed_schema_agrees_with_keylint(
+    keylint: Keylint, tmp_path: Path
+) -> None:
+    """Offline use, as README shows it: the schema from `keylint schema` in another tool."""
+    schema = tmp_path / "policy.schema.json"
+    assert keylint("schema", "policy", "-o", str(schema)).exit_code == 0
+    good = tmp_path / "good.yaml"
+    assert keylint("init", "--state", "examples/state.json", "-o", str(good)).exit_code == 0
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "version: 1\nkeys:\n  - name: bot\n    permissions: [reading]\n    max_age: 0d\n"
+    )
+    tool = Path(sys.executable).with_name("check-jsonschema")
+    for policy, ok in ((good, True), (bad, False)):
+        run = subprocess.run(
+            [str(tool), "--schemafile", str(schema), str(policy)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert (run.returncode == 0) == ok, run.stdout + run.stderr
+        validated = keylint("validate", str(policy), "--format", "json")
+        problems = [f for f in json.loads(validated.stdout)["findings"] if f["rule"] == "KL002"]
+        assert (problems == []) == ok
