@@ -458,7 +458,12 @@ def _parsers_say(
                 parse_duration(instance)
             except DurationError as exc:
                 yield SchemaProblem(path, f"{where}: {exc}", hint=DURATION_HINT)
-    elif error.validator == "enum" and path[-3:-2] == ("waivers",) and path[-1] == "rule":
+    elif (
+        error.validator == "enum"
+        and path[-3:-2] == ("waivers",)
+        and path[-1] == "rule"
+        and re.fullmatch(r"KL[0-9]{3}", str(instance))  # else the pattern's message says it
+    ):
         problem = waiver_rule_problem(str(instance))
         if problem:
             yield SchemaProblem(path, f"{where}: {problem}")
