@@ -251,8 +251,13 @@ def _scalar(value: str) -> str:
     a hostile value to start a line of its own with."""
     import yaml
 
-    if re.fullmatch(r"[A-Za-z0-9_.@/-]+", value) and yaml.safe_load(value) == value:
-        return value
+    if re.fullmatch(r"[A-Za-z0-9_.@/-]+", value):
+        try:
+            plain = yaml.safe_load(value) == value
+        except yaml.YAMLError:  # `@team`: an indicator YAML reserves, not a plain scalar
+            plain = False
+        if plain:
+            return value
     return _quoted(value)
 
 

@@ -165,7 +165,8 @@ def test_long_labels_stay_within_80_columns_and_read_back(keylint: Keylint, tmp_
     assert run.exit_code == 0, run.stderr
     assert yamllint_problems(run.stdout) == []
     lines = run.stdout.splitlines()
-    assert max(len(line) for line in lines[1:]) <= 80
+    # Only a comment may pass 80 columns, with a word too long to break (here: the tmp path).
+    assert max(len(line) for line in lines if not line.lstrip().startswith("#")) <= 80
     continued = [line for line in lines if line.endswith("\\")]
     assert continued, "the long label is written over several lines"
     assert all(lines[lines.index(line) + 1].lstrip().startswith("\\") for line in continued)

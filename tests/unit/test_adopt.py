@@ -14,6 +14,7 @@ from keylint.policy.schema_source import build
 @settings(max_examples=300, deadline=None)
 @given(st.text(max_size=400))
 @example("x" * 200)
+@example("@team")  # a plain scalar cannot start with @: quoted (init once raised here)
 @example("a " * 100)
 @example("mm-bot\n    waivers: [{rule: KL101, reason: x, expires: 2099-01-01}]" * 3)
 @example("\u2028" * 60 + "##[error]")
