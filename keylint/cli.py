@@ -969,3 +969,35 @@ def main() -> NoReturn:
         sys.stderr.write("keylint: interrupted\n")
         sys.exit(signals.exit_code(stop))
     sys.exit(0)  # pragma: no cover - app() always exits
+
+
+@app.command()
+def schema(
+    name: Annotated[
+        str,
+        typer.Argument(
+            help="Which schema: policy, report, state, plan, baseline or config.",
+            metavar="[NAME]",
+        ),
+    ] = "policy",
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            callback=nonempty_path,
+            help="Write the schema to FILE (atomically) instead of stdout.",
+            dir_okay=False,
+            show_default=False,
+        ),
+    ] = None,
+) -> None:
+    """Print a bundled JSON Schema (default: policy), for editors and other tools.
+
+    The output is the file keylint itself validates against, byte for byte; point an editor at
+    it for offline use. Exit codes: 0 printed, 2 no such schema.
+    """
+    from keylint.commands import schema as command
+    from keylint.options import SchemaOptions
+
+    raise typer.Exit(guarded(lambda: command.run(SchemaOptions(name, output))))

@@ -263,3 +263,9 @@ def state_of(state: Path | None, config: Config, *, live: bool) -> Path | None:
     if state is not None and live:
         raise UsageError("--state and --live contradict each other; give one")
     return state if state is not None or live else config.state
+
+
+@dataclass(frozen=True)
+class SchemaOptions:
+    name: str = "policy"
+    output: Path | None = None

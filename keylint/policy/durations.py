@@ -5,23 +5,21 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-_SHORT = re.compile(r"^(\d{1,6})([hdw])$")
+# Digits are ASCII ([0-9], not Python's \d, which takes any script's): the policy schema's
+# patterns are ECMA-262, where \d is [0-9], and keylint reads what an editor accepts.
+_SHORT = re.compile(r"^([0-9]{1,6})([hdw])$")
 _ISO = re.compile(
-    r"^P(?!$)(?:(?P<weeks>\d{1,6})W)?(?:(?P<days>\d{1,6})D)?"
-    r"(?:T(?=\d)(?:(?P<hours>\d{1,6})H)?(?:(?P<minutes>\d{1,6})M)?(?:(?P<seconds>\d{1,6})S)?)?$"
+    r"^P(?!$)(?:(?P<weeks>[0-9]{1,6})W)?(?:(?P<days>[0-9]{1,6})D)?(?:T(?=[0-9])"
+    r"(?:(?P<hours>[0-9]{1,6})H)?(?:(?P<minutes>[0-9]{1,6})M)?(?:(?P<seconds>[0-9]{1,6})S)?)?$"
 )
 _UNITS = {"h": "hours", "d": "days", "w": "weeks"}
-# The schema's patterns allow 6 digits (editors check the same); longer numbers are not typos
-# but values too large to mean anything, and the message says so.
+# The schema's pattern allows 6 digits (keylint.policy.schema_source builds it from this
+# module, and tests hold the two to the same answers); longer numbers are not typos but values
+# too large to mean anything, and the message says so.
 MAX_DIGITS = 6
-_UNBOUNDED_SHORT = re.compile(r"^\d+[hdw]$")
-_UNBOUNDED_ISO = re.compile(r"^P(?!$)(\d+W)?(\d+D)?(T(?=\d)(\d+H)?(\d+M)?(\d+S)?)?$")
-
-# The policy schema's pattern for durations (schemas/policy.schema.json, which cannot import
-# it): tests/unit/policy/test_durations_pattern.py keeps the two equal, and this module's
-# parser accepting what it matches, so editors and the loader agree on what parses.
-PATTERN = (
-    r"^(\d{1,6}[hdw]|P(?!$)(\d{1,6}W)?(\d{1,6}D)?(T(?=\d)(\d{1,6}H)?(\d{1,6}M)?(\d{1,6}S)?)?)$"
+_UNBOUNDED_SHORT = re.compile(r"^[0-9]+[hdw]$")
+_UNBOUNDED_ISO = re.compile(
+    r"^P(?!$)([0-9]+W)?([0-9]+D)?(T(?=[0-9])([0-9]+H)?([0-9]+M)?([0-9]+S)?)?$"
 )
 
 
@@ -69,7 +67,7 @@ def _largest_for(text: str) -> str | None:
     accepted value in the same unit and spelling (999999d, P999999D, PT999999H); else None."""
     if not (_UNBOUNDED_SHORT.match(text) or _UNBOUNDED_ISO.match(text)):
         return None
-    long = re.search(rf"\d{{{MAX_DIGITS + 1},}}(?P<unit>[hdwWDHMS])", text)
+    long = re.search(rf"[0-9]{{{MAX_DIGITS + 1},}}(?P<unit>[hdwWDHMS])", text)
     if long is None:
         return None
     unit = long.group("unit")

@@ -15,7 +15,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
-from keylint.catalog import CATALOG, Kind, stamp
+from keylint.catalog import stamp
 from keylint.errors import UsageError
 from keylint.findings import Finding, Problem
 from keylint.policy import permissions as perms
@@ -24,14 +24,21 @@ from keylint.policy.ips import IPError, parse_network
 from keylint.policy.model import (
     DEFAULT_GRACE,
     DEFAULT_ROTATE_WARNING,
-    PENDING_SUFFIX,
     KeyPolicy,
     MasterPolicy,
     Rotation,
     TrustedIP,
     Waiver,
 )
-from keylint.policy.schema import dotted, schema_problems
+from keylint.policy.schema import (
+    DURATION_HINT,
+    dotted,
+    ip_hint,
+    repeated_permission,
+    schema_problems,
+    store_path_problems,
+    waiver_rule_problem,
+)
 from keylint.policy.yamlload import MAX_FILE_BYTES, Document, Pos, YamlError, decode, parse
 from keylint.policy.yamlload import Path as DataPath
 from keylint.secrets import find_secrets, looks_like_secret
@@ -638,11 +645,7 @@ class _PolicyReader:
             if canonical is None:  # the schema already reported it
                 continue
             if canonical in seen:
-                self.key_problem(
-                    index,
-                    (*path, i),
-                    f"permission {canonical!r} is listed twice ({name!r} is another name for it)",
-                )
+                self.key_problem(index, (*path, i), repeated_permission(canonical, name))
                 continue
             seen.append(canonical)
             where.add(f"permission:{canonical}", (*path, i), prefer_key=False)
@@ -655,15 +658,7 @@ class _PolicyReader:
             try:
                 ips.append(TrustedIP(text, parse_network(text), pos))
             except IPError as exc:
-                self.key_problem(
-                    index,
-                    (*path, i),
-                    str(exc),
-                    f"Write {exc.fix}: addresses are written as Binance lists them."
-                    if exc.fix
-                    else "Write a single IPv4/IPv6 address "
-                    "(203.0.113.10) or a range by its network address (198.51.100.0/28).",
-                )
+                self.key_problem(index, (*path, i), str(exc), ip_hint(exc))
         return tuple(ips)
 
     def read_rotation(
@@ -723,21 +718,8 @@ class _PolicyReader:
                 "List the key's addresses in `ips:`, or set `ip_restrict: false` (KL205 warns).",
             )
         store_path = str(entry["path"])
-        segments = store_path.split("/")
-        if any(segment in (".", "..") for segment in segments):
-            self.key_problem(
-                index,
-                (*path, "path"),
-                "rotation.path has a '.' or '..' segment; write the secret's path as the store "
-                "shows it: <kv mount>/<secret path>",
-            )
-        if store_path.endswith(PENDING_SUFFIX):
-            self.key_problem(
-                index,
-                (*path, "path"),
-                f"rotation.path ends in {PENDING_SUFFIX!r}, which keylint keeps for a rotation "
-                "in progress; choose another path",
-            )
+        for problem in store_path_problems(store_path):
+            self.key_problem(index, (*path, "path"), problem)
         grace = self.read_duration(entry.get("grace"), (*path, "grace"), index)
         return Rotation(
             store=str(entry["store"]),
@@ -752,13 +734,7 @@ class _PolicyReader:
         try:
             return parse_duration(str(text))
         except DurationError as exc:
-            self.key_problem(
-                index,
-                path,
-                str(exc),
-                "Write the duration as a number of hours, "
-                "days or weeks (36h, 90d, 12w) or in ISO 8601 (P90D).",
-            )
+            self.key_problem(index, path, str(exc), DURATION_HINT)
             return None
 
     def read_waivers(
@@ -768,21 +744,9 @@ class _PolicyReader:
         for i, entry in enumerate(entries):
             at = (*path, i)
             rule_id = entry["rule"]
-            target = CATALOG.get(rule_id)
-            if target is None:
-                self.key_problem(
-                    index,
-                    (*at, "rule"),
-                    f"waiver names {rule_id}, which is no keylint rule; `keylint rules` lists them",
-                )
-                continue
-            if target.kind is Kind.FILE:
-                self.key_problem(
-                    index,
-                    (*at, "rule"),
-                    f"{rule_id} ({target.name}) cannot be waived: "
-                    "policy-file problems are fixed, not waived",
-                )
+            problem = waiver_rule_problem(rule_id)
+            if problem:
+                self.key_problem(index, (*at, "rule"), problem)
                 continue
             try:
                 expires = date.fromisoformat(entry["expires"])
@@ -790,7 +754,8 @@ class _PolicyReader:
                 self.key_problem(
                     index,
                     (*at, "expires"),
-                    f"expires: {entry['expires']!r} is not a date (YYYY-MM-DD)",
+                    # As the schema's `format: date` says it, which reports it first.
+                    f"{entry['expires']!r} is not a valid date",
                 )
                 continue
             waivers.append(

@@ -5,6 +5,9 @@ A valid document (nearly every one in pre-commit) is confirmed by `schema_fast`,
 compiled ahead of time into Python by fastjsonschema and shipped with the package: importing
 it costs a few milliseconds, where jsonschema's import and validator cost ~150. Only an
 invalid document brings in jsonschema, which reports every error with its path.
+
+Both check the schema without what its `x-keylint-reports` keywords mark (`reportable`): the
+loader checks those itself and reports them with its own messages (schema_source explains).
 """
 
 from __future__ import annotations
@@ -18,9 +21,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from keylint.catalog import did_you_mean, suggestions
+from keylint.catalog import CATALOG, Kind, did_you_mean, suggestions
+from keylint.policy import permissions as perms
 from keylint.policy.codepoints import non_ascii_note
 from keylint.policy.durations import DurationError, parse_duration
+from keylint.policy.ips import IPError, parse_network
+from keylint.policy.model import PENDING_SUFFIX
 from keylint.policy.yamlload import Path as DataPath
 from keylint.schema_check import schema_dir
 from keylint.secrets import looks_like_secret
@@ -29,6 +35,23 @@ if TYPE_CHECKING:
     import jsonschema
 
 POLICY_SCHEMA = "policy.schema.json"
+# github.com/<REPOSITORY> is the project's home (pyproject's [project.urls]; a test checks).
+REPOSITORY = "keylint/keylint"
+# Marks the keywords of a subschema that mirror a check the loader makes and reports itself.
+REPORTS = "x-keylint-reports"
+# Names, for each keyword it marks, the keylint code that makes the same check on one value.
+MIRRORS = "x-keylint-mirrors"
+
+
+def schema_url(version: str | None = None) -> str:
+    """The policy schema's `$id`: the file as tagged in the repository for this version, so
+    the URL `init` writes resolves to the schema of the keylint that wrote it."""
+    from keylint import __version__
+
+    return (
+        f"https://raw.githubusercontent.com/{REPOSITORY}/v{version or __version__}/"
+        "schemas/policy.schema.json"
+    )
 
 
 @functools.cache
@@ -38,13 +61,28 @@ def load_schema(name: str) -> dict[str, Any]:
     return schema
 
 
+def reportable(schema: Any) -> Any:
+    """The schema without the keywords marked `x-keylint-reports`: what keylint reports from
+    the schema (KL002), the loader's own checks left to the loader."""
+    if isinstance(schema, dict):
+        mirrored = set(schema.get(REPORTS, ()))
+        return {
+            name: reportable(value)
+            for name, value in schema.items()
+            if name not in mirrored and name != REPORTS
+        }
+    if isinstance(schema, list):
+        return [reportable(item) for item in schema]
+    return schema
+
+
 @functools.cache
 def policy_validator() -> jsonschema.Draft202012Validator:
     """Compiled once per process: building a validator costs more than using one."""
     import jsonschema
 
     return jsonschema.Draft202012Validator(
-        load_schema(POLICY_SCHEMA),
+        reportable(load_schema(POLICY_SCHEMA)),
         format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER,
     )
 
@@ -55,24 +93,28 @@ def schema_digest() -> str:
 
 
 def generate_fast_module() -> str:
-    """The source of `keylint/policy/schema_fast.py` (regenerate after editing the schema:
-    `python -c 'from keylint.policy.schema import write_fast_module; write_fast_module()'`).
+    """The source of `keylint/policy/schema_fast.py`: `python -m keylint.policy.schema_source`
+    writes it after the schema (or `write_fast_module()` alone, after the schema file).
     fastjsonschema knows no draft 2020-12; the schema uses only draft-07 keywords."""
     import fastjsonschema
 
-    draft7 = {**load_schema(POLICY_SCHEMA), "$schema": "http://json-schema.org/draft-07/schema#"}
-    code = fastjsonschema.compile_to_code(draft7)
+    code = fastjsonschema.compile_to_code(_draft7(), formats=FAST_FORMATS)
     entry = re.search(r"^def (\w+)\(", code, re.M)
     assert entry is not None
     header = (
         "# ruff: noqa\n# mypy: ignore-errors\n"
         '"""GENERATED from schemas/policy.schema.json by keylint.policy.schema.'
-        "generate_fast_module:\ndo not edit.\n\nThe policy schema compiled by fastjsonschema, "
-        "shipped so that checking a valid policy file\nimports neither jsonschema nor a compiler."
+        "generate_fast_module:\ndo not edit.\n\nThe policy schema (its reportable part) "
+        "compiled by fastjsonschema, shipped so that checking\na valid policy file imports "
+        "neither jsonschema nor a compiler."
         '\n"""\n\n'
         f'SCHEMA_SHA256 = "{schema_digest()}"\n\n'
     )
-    return f"{header}{code}\n\nvalidate = {entry.group(1)}\n"
+    return (
+        f"{header}{code}\n\n"
+        "from keylint.policy.schema import FAST_FORMATS\n\n\n"
+        f"def validate(data):\n    return {entry.group(1)}(data, custom_formats=FAST_FORMATS)\n"
+    )
 
 
 def write_fast_module() -> None:
@@ -91,8 +133,132 @@ def fast_policy_check() -> Any:
         return schema_fast.validate
     import fastjsonschema
 
-    draft7 = {**load_schema(POLICY_SCHEMA), "$schema": "http://json-schema.org/draft-07/schema#"}
-    return fastjsonschema.compile(draft7)
+    return fastjsonschema.compile(_draft7(), formats=FAST_FORMATS)
+
+
+def _draft7() -> dict[str, Any]:
+    return {
+        **_checks_only(_with_fast_formats(reportable(load_schema(POLICY_SCHEMA)))),
+        "$schema": "http://json-schema.org/draft-07/schema#",
+    }
+
+
+# Words for people and editors; fastjsonschema would copy them into every error it raises.
+_ANNOTATIONS = frozenset(
+    {
+        "$comment",
+        "title",
+        "description",
+        "examples",
+        "default",
+        "errorMessage",
+        "patternErrorMessage",
+        "enumDescriptions",
+        MIRRORS,
+    }
+)
+_SCHEMA_MAPS = frozenset({"properties", "patternProperties", "$defs"})
+_SUBSCHEMAS = frozenset(
+    {"items", "not", "if", "then", "else", "contains", "additionalProperties", "allOf", "anyOf"}
+)
+
+
+def _checks_only(schema: Any) -> Any:
+    """The schema without its annotations: what a compiled checker needs."""
+    if isinstance(schema, list):
+        return [_checks_only(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out: dict[str, Any] = {}
+    for name, value in schema.items():
+        if name in _ANNOTATIONS:
+            continue
+        if name in _SCHEMA_MAPS:
+            out[name] = {field: _checks_only(sub) for field, sub in value.items()}
+        elif name in _SUBSCHEMAS:
+            out[name] = _checks_only(value)
+        else:
+            out[name] = value
+    return out
+
+
+def _is_network(text: str) -> bool:
+    try:
+        parse_network(text)
+    except IPError:
+        return False
+    return True
+
+
+# The compiled checker asks keylint's own parser where the schema's pattern mirrors it: the
+# address pattern is 7 kB of regular expression that Python would compile on every run.
+# parse_network refuses a little more (IPv6 host bits, NOT_EXPRESSED): such a file takes the
+# jsonschema path, which uses the pattern, and the loader reports it.
+FAST_FORMATS = {"keylint-ip": _is_network}
+_FAST_FORMAT_OF = {"keylint.policy.ips.parse_network": "keylint-ip"}
+
+
+def _with_fast_formats(schema: Any) -> Any:
+    if isinstance(schema, dict):
+        out = {name: _with_fast_formats(value) for name, value in schema.items()}
+        source = schema.get(MIRRORS, {}).get("pattern")
+        if source in _FAST_FORMAT_OF:
+            del out["pattern"]
+            out["format"] = _FAST_FORMAT_OF[source]
+        return out
+    if isinstance(schema, list):
+        return [_with_fast_formats(item) for item in schema]
+    return schema
+
+
+# --- what keylint's own parsers say of one value: the loader's messages, and the schema's
+# where it mirrors them (schema_source), so a problem reads the same whichever finds it.
+
+DURATION_HINT = (
+    "Write the duration as a number of hours, days or weeks (36h, 90d, 12w) or in ISO 8601 (P90D)."
+)
+
+
+def ip_hint(exc: IPError) -> str:
+    if exc.fix:
+        return f"Write {exc.fix}: addresses are written as Binance lists them."
+    return (
+        "Write a single IPv4/IPv6 address (203.0.113.10) or a range by its network address "
+        "(198.51.100.0/28)."
+    )
+
+
+def waiver_rule_problem(rule_id: str) -> str | None:
+    """Why a waiver cannot name this rule id (well formed, KL and three digits), or None."""
+    target = CATALOG.get(rule_id)
+    if target is None:
+        return f"waiver names {rule_id}, which is no keylint rule; `keylint rules` lists them"
+    if target.kind is Kind.FILE:
+        return (
+            f"{rule_id} ({target.name}) cannot be waived: policy-file problems are fixed, "
+            "not waived"
+        )
+    return None
+
+
+def store_path_problems(path: str) -> list[str]:
+    """What is wrong with a well-formed rotation.path (<kv mount>/<secret path>), if anything."""
+    found = []
+    if any(segment in (".", "..") for segment in path.split("/")):
+        found.append(
+            "rotation.path has a '.' or '..' segment; write the secret's path as the store "
+            "shows it: <kv mount>/<secret path>"
+        )
+    if path.endswith(PENDING_SUFFIX):
+        found.append(
+            f"rotation.path ends in {PENDING_SUFFIX!r}, which keylint keeps for a rotation "
+            "in progress; choose another path"
+        )
+    return found
+
+
+def repeated_permission(canonical: str, name: str) -> str:
+    return f"permission {canonical!r} is listed twice ({name!r} is another name for it)"
 
 
 @dataclass(frozen=True)
@@ -132,7 +298,19 @@ def schema_problems(data: Any) -> Iterator[SchemaProblem]:
 
 
 _VALUE_CHECKS = frozenset(
-    {"type", "enum", "const", "pattern", "format", "minLength", "maxLength", "minimum", "maximum"}
+    {
+        "type",
+        "enum",
+        "const",
+        "pattern",
+        "format",
+        "minLength",
+        "maxLength",
+        "minimum",
+        "maximum",
+        "uniqueItems",
+        "not",
+    }
 )
 
 
@@ -149,6 +327,10 @@ def _describe(error: jsonschema.ValidationError) -> Iterator[SchemaProblem]:
     where = dotted(path)
     instance = error.instance
     schema = error.schema if isinstance(error.schema, dict) else {}
+    mirrored = list(_parsers_say(error, path, where))
+    if mirrored:
+        yield from mirrored
+        return
     if error.validator == "additionalProperties" and isinstance(instance, dict):
         allowed = sorted(schema.get("properties", {}))
         patterns = [re.compile(p) for p in schema.get("patternProperties", {})]
@@ -189,17 +371,10 @@ def _describe(error: jsonschema.ValidationError) -> Iterator[SchemaProblem]:
             hint=f"Use one of: {', '.join(canonical)}.",
         )
         return
-    if error.validator == "pattern" and path and path[-1] in ("max_age", "rotate_warning"):
-        try:
-            parse_duration(str(instance))
-        except DurationError as exc:
-            yield SchemaProblem(
-                path,
-                f"{where}: {exc}",
-                hint="Write the duration as a number "
-                "of hours, days or weeks (36h, 90d, 12w) or in ISO 8601 (P90D).",
-            )
-            return
+    if error.validator == "pattern" and path and path[-1] == "expires":
+        # The pattern spells out the calendar that `format: date` names: one message.
+        yield SchemaProblem(path, f"{where}: {_short(instance)} is not a valid date")
+        return
     if error.validator == "pattern" and path[-2:] == ("rotation", "path"):
         yield SchemaProblem(
             path,
@@ -264,6 +439,47 @@ def _describe(error: jsonschema.ValidationError) -> Iterator[SchemaProblem]:
         return
     # jsonschema's own messages quote the whole value; the validator's name is enough here.
     yield SchemaProblem(path, f"{where}: fails the schema's {error.validator!r} constraint")
+
+
+def _parsers_say(
+    error: jsonschema.ValidationError, path: DataPath, where: str
+) -> Iterator[SchemaProblem]:
+    """For a value the schema refuses where it mirrors keylint's own parser, what that parser
+    says (the loader's message and fix, word for word); nothing for any other error."""
+    instance = error.instance
+    if error.validator == "pattern" and isinstance(instance, str):
+        if len(path) >= 2 and path[-2] == "ips":
+            try:
+                parse_network(instance)
+            except IPError as exc:
+                yield SchemaProblem(path, f"{where}: {exc}", hint=ip_hint(exc))
+        elif path and path[-1] in ("max_age", "rotate_warning", "grace"):
+            try:
+                parse_duration(instance)
+            except DurationError as exc:
+                yield SchemaProblem(path, f"{where}: {exc}", hint=DURATION_HINT)
+    elif (
+        error.validator == "enum"
+        and path[-3:-2] == ("waivers",)
+        and path[-1] == "rule"
+        and re.fullmatch(r"KL[0-9]{3}", str(instance))  # else the pattern's message says it
+    ):
+        problem = waiver_rule_problem(str(instance))
+        if problem:
+            yield SchemaProblem(path, f"{where}: {problem}")
+    elif error.validator == "not" and path[-2:] == ("rotation", "path"):
+        for problem in store_path_problems(str(instance)):
+            yield SchemaProblem(path, f"{where}: {problem}")
+    elif error.validator == "not" and path[-1:] == ("permissions",) and isinstance(instance, list):
+        seen: set[str] = set()
+        for i, name in enumerate(instance):
+            canonical = perms.canonical(name) if isinstance(name, str) else None
+            if canonical is None:
+                continue
+            if canonical in seen:
+                at = (*path, i)
+                yield SchemaProblem(at, f"{dotted(at)}: {repeated_permission(canonical, name)}")
+            seen.add(canonical)
 
 
 def _suggest_name(value: Any) -> str:

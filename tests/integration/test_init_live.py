@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 
 from test_check_live import LOOPBACK, NOW, keylint, ms_ago
+from yamllint import linter
+from yamllint.config import YamlLintConfig
 
 from keylint.rules import Kind, all_rules
 from keylint.testing.emulator import Emulator
@@ -73,5 +75,7 @@ def test_init_own_key_and_sub_account_then_check_is_clean(tmp_path: Path) -> Non
     # partner-3 is a third-party name, not an IP: said in a comment, and reported by KL202.
     assert "not an IP address: partner-3" in policy
     assert live_findings(check.stdout) == [("mm-hedge", "KL202")]
+    # yamllint's default rules, as a repository that runs it on every YAML file would.
+    assert [str(p) for p in linter.run(policy, YamlLintConfig("extends: default"))] == []
     for needle in fleet.needles():
         assert needle not in policy + init.stderr + check.stdout
