@@ -99,9 +99,12 @@ def read_config(path: Path) -> Config:
     try:
         document = parse(decode(raw))
     except YamlError as exc:
-        raise UsageError(
-            f"{shown}:{exc.pos.line}:{exc.pos.column}: invalid YAML: {exc.message}"
-        ) from None
+        said = (
+            exc.message
+            if exc.message.startswith("invalid YAML")
+            else f"invalid YAML: {exc.message}"
+        )
+        raise UsageError(f"{shown}:{exc.pos.line}:{exc.pos.column}: {said}") from None
     if document.problems:
         problem = document.problems[0]
         raise UsageError(f"{shown}:{problem.pos.line}:{problem.pos.column}: {problem.message}")
@@ -127,7 +130,7 @@ def _check_rule_ids(path: Path, rules: dict[Any, Any], document: Any) -> None:
             pos = document.pos(("rules", rule_id), prefer_key=True)
             raise UsageError(
                 f"{inert(str(path))}:{pos.line}:{pos.column}: rules: no rule "
-                f"{inert(str(rule_id))!r};{did_you_mean(str(rule_id))} `keylint rules` "
+                f"{inert(repr(str(rule_id)))};{did_you_mean(str(rule_id))} `keylint rules` "
                 "lists them all"
             )
 

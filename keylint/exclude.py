@@ -85,8 +85,10 @@ class FileFilter:
             if root is None:
                 self.notes.append("not in a git repository: no file is skipped as ignored")
                 return self._ignored
-            command = ["git", "-C", str(root), "ls-files", "-z", "--others", "--ignored"]
-            command += ["--exclude-standard", "--directory"]
+            # core.fsmonitor names a program git runs for ls-files: a repository's own
+            # .git/config must not make a lint run execute anything.
+            command = ["git", "-c", "core.fsmonitor=false", "-C", str(root), "ls-files", "-z"]
+            command += ["--others", "--ignored", "--exclude-standard", "--directory"]
             try:
                 done = subprocess.run(command, capture_output=True, timeout=60, check=False)
             except (OSError, subprocess.SubprocessError) as exc:

@@ -117,7 +117,7 @@ def _expand(values: Iterable[str], option: str) -> set[str]:
                 found.add(names[wanted.lower()])
             else:
                 raise UsageError(
-                    f"{option}: no rule {inert(wanted)!r};{did_you_mean(wanted)} "
+                    f"{option}: no rule {inert(repr(wanted))};{did_you_mean(wanted)} "
                     "`keylint rules` lists them all"
                 )
     return found

@@ -107,6 +107,8 @@ def test_fail_on_from_the_configuration_decides_the_exit_code(
         ("\x00\x01binary", ".keylint.yaml:1:1: invalid YAML: file is binary"),
         ("exclude:\n  - ok/**\n  - '[z-a]'\n", ".keylint.yaml:3:5: exclude: '[z-a]' is not a"),
         ("exclude: ['\\']\n", "is not a .gitignore pattern"),
+        ("#" * 300_000, ".keylint.yaml: over 256 KiB: not a keylint configuration"),
+        ('rules:\n  "\\e[31mKL1": off\n', "rules: no rule '\\x1b[31mKL1'"),
     ],
     ids=[
         "yaml",
@@ -120,6 +122,8 @@ def test_fail_on_from_the_configuration_decides_the_exit_code(
         "binary",
         "pattern",
         "backslash",
+        "huge",
+        "escape",
     ],
 )
 def test_a_broken_configuration_is_one_line_and_exit_2(
@@ -370,3 +374,12 @@ def test_a_working_directory_run_names_files_from_there(scratch: Path) -> None:
     }
     assert document["summary"]["waived"] > 0
     assert run.stderr == ""
+
+
+def test_a_config_option_naming_no_file_is_exit_2(scratch: Path, keylint: Keylint) -> None:
+    for target in ("missing.yaml", "policies"):
+        run = keylint("validate", "--config", target)
+        assert run.exit_code == 2
+        assert "no such file" in run.stderr or "directory" in run.stderr, run.stderr
+    both = keylint("validate", "--config", ".keylint.yaml", "--no-config")
+    assert both.exit_code == 2

@@ -44,3 +44,25 @@ def test_outside_a_repository_nothing_is_ignored_and_v_says_why(
     files = FileFilter()
     assert not files.file(Path("a.yaml"), named=False)
     assert files.notes == ["not in a git repository: no file is skipped as ignored"]
+
+
+def test_asking_git_runs_no_program_the_repository_configures(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """core.fsmonitor in .git/config names a program `git ls-files` would run: a lint run
+    in a repository someone else prepared must execute nothing of theirs."""
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    marker = tmp_path / "ran"
+    hook = tmp_path / "hook.sh"
+    hook.write_text(f"#!/bin/sh\ntouch {marker}\n")
+    hook.chmod(0o755)
+    subprocess.run(["git", "-C", str(tmp_path), "config", "core.fsmonitor", str(hook)], check=True)
+    (tmp_path / ".gitignore").write_text("vendor/\n")
+    (tmp_path / "vendor").mkdir()
+    monkeypatch.chdir(tmp_path)
+    subprocess.run(["git", "ls-files", "--others"], capture_output=True, check=True)
+    assert marker.exists()  # the hook is real: plain git runs it
+    marker.unlink()
+    files = FileFilter()
+    assert files.folder(Path("vendor"))  # git was asked, and answered
+    assert not marker.exists()
