@@ -383,3 +383,17 @@ def test_a_config_option_naming_no_file_is_exit_2(scratch: Path, keylint: Keylin
         assert "no such file" in run.stderr or "directory" in run.stderr, run.stderr
     both = keylint("validate", "--config", ".keylint.yaml", "--no-config")
     assert both.exit_code == 2
+
+
+def test_the_demo_configuration_checks_the_demo_with_no_arguments(
+    keylint: Keylint, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """examples/.keylint.yaml: `cd examples && keylint check` is the Quick start's check."""
+    quick_start = keylint("check", "examples/policies", "--state", "examples/state.json",
+                          "--now", FIXED_NOW, "-f", "json")  # fmt: skip
+    monkeypatch.chdir(REPO / "examples")
+    configured = keylint("check", "--now", FIXED_NOW, "-f", "json", "-v")
+    assert configured.exit_code == quick_start.exit_code == 1
+    # The same report, files named from here (in remediations too).
+    assert configured.stdout == quick_start.stdout.replace("examples/policies/", "policies/")
+    assert "keylint: configuration: .keylint.yaml" in configured.stderr
