@@ -325,21 +325,36 @@ def _file_finding(
 class Positions(Mapping[str, Pos]):
     """A key's field positions, computed on first use: rules ask for a few of dozens."""
 
+    # Held for every key of a run (`check` keeps its policies): the paths dict is the one the
+    # reader built, not a copy, and the few names located at their value sit in a set.
+    __slots__ = ("_at_value", "_doc", "_found", "_paths")
+
     def __init__(self, doc: Document, paths: dict[str, DataPath]) -> None:
         self._doc = doc
-        self._paths = {name: (path, True) for name, path in paths.items()}
-        self._found: dict[str, Pos] = {}
+        self._paths = paths
+        self._at_value: set[str] | None = None
+        self._found: dict[str, Pos] | None = None
 
     def add(self, name: str, path: DataPath, *, prefer_key: bool) -> None:
-        self._paths[name] = (path, prefer_key)
+        self._paths[name] = path
+        if not prefer_key:
+            if self._at_value is None:
+                self._at_value = set()
+            self._at_value.add(name)
+        elif self._at_value is not None:
+            self._at_value.discard(name)
 
     def __getitem__(self, name: str) -> Pos:
-        if name not in self._found:
-            path, prefer_key = self._paths[name]
+        if self._found is None:
+            self._found = {}
+        found = self._found.get(name)
+        if found is None:
+            path = self._paths[name]
             # Fields are located at their `name:`, the line a person edits; list items at
             # the item.
-            self._found[name] = self._doc.pos(path, prefer_key=prefer_key)
-        return self._found[name]
+            prefer_key = self._at_value is None or name not in self._at_value
+            found = self._found[name] = self._doc.pos(path, prefer_key=prefer_key)
+        return found
 
     def __contains__(self, name: object) -> bool:
         return name in self._paths
