@@ -526,7 +526,11 @@ async def _check_key_inner(run: _Run, key: KeySpec, env: Mapping[str, str]) -> d
         elif stored.api_key:
             own_problem = stored.signer_problem
     assert run.tasks is not None
-    own_task = run.tasks.create_task(_own_restrictions(run, own)) if own is not None else None
+    # In a sub-account, the own read runs beside the master's; otherwise it is the only read,
+    # awaited below without a task of its own (one task a key fewer: issue 17's CPU).
+    own_task = (
+        run.tasks.create_task(_own_restrictions(run, own)) if own is not None and email else None
+    )
 
     listing: _Listing | None = None
     master_problem: str | None = None
@@ -562,8 +566,8 @@ async def _check_key_inner(run: _Run, key: KeySpec, env: Mapping[str, str]) -> d
 
     restrictions: dict[str, Any] | None = None
     own_error: BinanceError | None = None
-    if own_task is not None:
-        result = await own_task
+    if own is not None:
+        result = await own_task if own_task is not None else await _own_restrictions(run, own)
         if isinstance(result, BinanceError):
             own_error = result
         else:
