@@ -1173,7 +1173,7 @@ def main() -> int:
         rows.append(
             Row(
                 f"(c) {n_mem:,} keys (no latency), keylint default: "
-                "client before this change → after",
+                "one httpx pool and the summing pacer (as before their fixes) → now",
                 f"{rate(r_before, n_mem):.0f} → {rate(r_big, n_mem):.0f} keys/s",
                 f"client CPU {r_before['cpu']:.1f} s → {r_big['cpu']:.1f} s",
                 f"{r_before['wall'] / r_big['wall']:.2f}x",

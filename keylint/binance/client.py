@@ -227,7 +227,8 @@ def tls_context() -> ssl.SSLContext:
 
 
 class BinanceClient:
-    """Async Binance REST client over one `httpx.AsyncClient` pool; use as a context manager."""
+    """Async Binance REST client over a few small httpx connection pools; use as a context
+    manager."""
 
     def __init__(
         self,
