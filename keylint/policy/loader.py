@@ -32,7 +32,15 @@ from keylint.policy.model import (
     Waiver,
 )
 from keylint.policy.schema import dotted, schema_problems
-from keylint.policy.yamlload import MAX_FILE_BYTES, Document, Pos, YamlError, decode, parse
+from keylint.policy.yamlload import (
+    MAX_FILE_BYTES,
+    Document,
+    Pos,
+    YamlError,
+    decode,
+    packed_pos,
+    parse,
+)
 from keylint.policy.yamlload import Path as DataPath
 from keylint.secrets import find_secrets, looks_like_secret
 
@@ -323,47 +331,41 @@ def _file_finding(
 
 
 class Positions(Mapping[str, Pos]):
-    """A key's field positions, computed on first use: rules ask for a few of dozens."""
+    """A key's field positions, resolved while its file is read.
 
-    # Held for every key of a run (`check` keeps its policies): the paths dict is the one the
-    # reader built, not a copy, and the few names located at their value sit in a set.
-    __slots__ = ("_at_value", "_doc", "_found", "_paths")
+    Each is kept as its line and column packed in one int (yamlload's form), so the file's
+    parsed document (its data and the position of every node) is let go once the file is
+    read: `check` keeps every key's policy for the whole run, and the documents they pointed
+    at were about 3 KiB a key of its peak memory (issue 17).
+    """
+
+    __slots__ = ("_at", "_doc")
 
     def __init__(self, doc: Document, paths: dict[str, DataPath]) -> None:
-        self._doc = doc
-        self._paths = paths
-        self._at_value: set[str] | None = None
-        self._found: dict[str, Pos] | None = None
+        # Fields are located at their `name:`, the line a person edits; list items at the item.
+        self._doc: Document | None = doc
+        self._at = {name: doc.packed(path, prefer_key=True) for name, path in paths.items()}
 
     def add(self, name: str, path: DataPath, *, prefer_key: bool) -> None:
-        self._paths[name] = path
-        if not prefer_key:
-            if self._at_value is None:
-                self._at_value = set()
-            self._at_value.add(name)
-        elif self._at_value is not None:
-            self._at_value.discard(name)
+        if self._doc is None:
+            raise RuntimeError("Positions.add after the file was read")
+        self._at[name] = self._doc.packed(path, prefer_key=prefer_key)
+
+    def seal(self) -> None:
+        """The key is read: no more fields come, and the document can go."""
+        self._doc = None
 
     def __getitem__(self, name: str) -> Pos:
-        if self._found is None:
-            self._found = {}
-        found = self._found.get(name)
-        if found is None:
-            path = self._paths[name]
-            # Fields are located at their `name:`, the line a person edits; list items at
-            # the item.
-            prefer_key = self._at_value is None or name not in self._at_value
-            found = self._found[name] = self._doc.pos(path, prefer_key=prefer_key)
-        return found
+        return packed_pos(self._at[name])
 
     def __contains__(self, name: object) -> bool:
-        return name in self._paths
+        return name in self._at
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._paths)
+        return iter(self._at)
 
     def __len__(self) -> int:
-        return len(self._paths)
+        return len(self._at)
 
 
 class _PolicyReader:
@@ -548,6 +550,7 @@ class _PolicyReader:
             )
         waivers = self.read_waivers(value("waivers", []), path_of("waivers"), index)
         rotation = self.read_rotation(value("rotation"), path_of("rotation"), index, value)
+        where.seal()
         if len(self.invalid) > before or index in self.invalid:
             return None
         return KeyPolicy(

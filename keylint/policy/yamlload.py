@@ -82,6 +82,10 @@ class Document:
 
     def pos(self, path: Path, *, prefer_key: bool = False) -> Pos:
         """Where the value of `path` stands (or its mapping key), else the nearest parent's."""
+        return packed_pos(self.packed(path, prefer_key=prefer_key))
+
+    def packed(self, path: Path, *, prefer_key: bool = False) -> int:
+        """`pos` as yamlload keeps it (0-based line and column in one int; `packed_pos`)."""
         first, second = (
             (self.key_pos, self.value_pos) if prefer_key else (self.value_pos, self.key_pos)
         )
@@ -90,9 +94,9 @@ class Document:
             if found is None:
                 found = second.get(path)
             if found is not None:
-                return _mark_pos(found)
+                return found
             if not path:
-                return Pos(1, 1)
+                return 0
             path = path[:-1]
 
 
@@ -131,10 +135,15 @@ def _byte_pos(raw: bytes, offset: int) -> Pos:
     return Pos(raw.count(b"\n", 0, offset) + 1, offset - line_start + 1)
 
 
+def packed_pos(packed: int) -> Pos:
+    """The 1-based position of a node's packed line and column (`_packed`)."""
+    return Pos((packed >> 32) + 1, (packed & 0xFFFFFFFF) + 1)
+
+
 def _mark_pos(mark: Any) -> Pos:
     """The 1-based position of a parser mark, or of a mark packed by `_packed`."""
     if isinstance(mark, int):
-        return Pos((mark >> 32) + 1, (mark & 0xFFFFFFFF) + 1)
+        return packed_pos(mark)
     return Pos(mark.line + 1, mark.column + 1)
 
 
