@@ -271,23 +271,45 @@ def job_main(path: str) -> None:
         "seq": _job_seq,
         "threads": _job_threads,
         "seq_audit": _job_seq_audit,
+        "async": _job_async,
     }[job["kind"]](job)
     wall = time.perf_counter() - t0
     result.update(
         wall=wall,
         cpu=_cpu() - cpu0,
         rss_before_kib=rss_before,
-        maxrss_kib=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+        maxrss_kib=_rss_now("VmHWM"),
         phase=phase,
     )
     print(json.dumps(result))
 
 
-def _rss_now() -> int:
+def _rss_now(field: str = "VmRSS") -> int:
+    """This process's resident memory now (VmRSS) or at its peak (VmHWM), in KiB.
+
+    Peaks are read here rather than from getrusage: a child's ru_maxrss keeps the RSS of
+    the parent it was forked from (this benchmark, holding a fleet of thousands of keys:
+    about 80 MiB), so every small run read as at least that much."""
     for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(f"{field}:"):
             return int(line.split()[1])
     return 0
+
+
+# `keylint check` exactly as its console script runs it (`sys.exit(main())`), writing its peak
+# RSS to a file at exit (ru_maxrss would report the benchmark's own, see `_rss_now`).
+CHECK_WRAPPER = """
+import atexit, os, sys
+def _peak():
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            with open(os.environ["KEYLINT_BENCH_PEAK"], "w") as out:
+                out.write(line.split()[1])
+atexit.register(_peak)
+sys.argv[0] = "keylint"
+from keylint.cli import main
+sys.exit(main())
+"""
 
 
 def _job_keylint(job: dict[str, Any]) -> dict[str, Any]:
@@ -385,6 +407,103 @@ def _job_threads(job: dict[str, Any]) -> dict[str, Any]:
     return {"statuses": {str(c): codes.count(c) for c in set(codes)}}
 
 
+def _job_async(job: dict[str, Any]) -> dict[str, Any]:
+    """(e) The same signed GETs from one asyncio loop, `concurrency` at a time, on one of the
+    HTTP stacks keylint could use: what each costs with keylint's own code left out."""
+    import asyncio
+    from urllib.parse import urlsplit
+
+    stack, n = job["stack"], job["concurrency"]
+    env, base = job["env"], job["base_url"]
+
+    async def run() -> list[int]:
+        gate = asyncio.Semaphore(n)
+        send: Any
+        closers: list[Any] = []
+        if stack.startswith("httpx"):
+            import httpx
+
+            shards = 1 if stack == "httpx" else -(-n // 8)
+            pools = [
+                httpx.AsyncClient(
+                    base_url=base,
+                    limits=httpx.Limits(
+                        max_connections=-(-n // shards), max_keepalive_connections=-(-n // shards)
+                    ),
+                )
+                for _ in range(shards)
+            ]
+            closers = [pool.aclose for pool in pools]
+            busy = [0] * shards
+
+            async def send(target: str, api_key: str) -> int:
+                shard = busy.index(min(busy))
+                busy[shard] += 1
+                try:
+                    response = await pools[shard].get(target, headers={"X-MBX-APIKEY": api_key})
+                finally:
+                    busy[shard] -= 1
+                return response.status_code
+
+        elif stack == "httpcore":
+            import httpcore
+
+            url = urlsplit(base)
+            shards = -(-n // 8)
+            cores = [httpcore.AsyncConnectionPool(max_connections=8) for _ in range(shards)]
+            closers = [core.aclose for core in cores]
+            busy = [0] * shards
+            host = [(b"Host", url.netloc.encode())]
+
+            async def send(target: str, api_key: str) -> int:
+                shard = busy.index(min(busy))
+                busy[shard] += 1
+                try:
+                    answer = await cores[shard].request(
+                        "GET",
+                        httpcore.URL(
+                            scheme=url.scheme.encode(),
+                            host=(url.hostname or "").encode(),
+                            port=url.port,
+                            target=target.encode(),
+                        ),
+                        headers=[*host, (b"X-MBX-APIKEY", api_key.encode())],
+                    )
+                finally:
+                    busy[shard] -= 1
+                return answer.status
+
+        else:  # aiohttp: for reference only, never a keylint dependency
+            import aiohttp
+
+            session = aiohttp.ClientSession(base, connector=aiohttp.TCPConnector(limit=n))
+            closers = [session.close]
+
+            async def send(target: str, api_key: str) -> int:
+                async with session.get(target, headers={"X-MBX-APIKEY": api_key}) as response:
+                    await response.read()
+                    return response.status
+
+        async def one(key: dict[str, Any]) -> int:
+            api_key, sign = _signer(env, key)
+            async with gate:
+                query = f"timestamp={int(time.time() * 1000)}&recvWindow=5000"
+                return int(
+                    await send(
+                        f"{PATH_RESTRICTIONS}?{query}&signature={sign(query.encode())}", api_key
+                    )
+                )
+
+        try:
+            return await asyncio.gather(*(one(key) for key in job["keys"]))
+        finally:
+            for close in closers:
+                await close()
+
+    codes = asyncio.run(run())
+    return {"statuses": {str(c): codes.count(c) for c in set(codes)}}
+
+
 def _job_seq_audit(job: dict[str, Any]) -> dict[str, Any]:
     """The master audit, one call at a time; on a 429 it sleeps Retry-After and retries."""
     import httpx
@@ -468,16 +587,20 @@ def run_job(tmp: Path, job: dict[str, Any]) -> dict[str, Any]:
 def run_check(tmp: Path, job: dict[str, Any]) -> dict[str, Any]:
     """`keylint check` end to end, the installed script as a user runs it: start-up, policy
     loading, the fetch, the rules and the JSON report all inside the figures."""
-    report = tmp / "report.json"
-    cmd = [tool("keylint"), "check", job["policies"], "--base-url", job["base_url"]]
+    report, peak = tmp / "report.json", tmp / "peak.txt"
+    tool("keylint")  # the venv's keylint: its interpreter is this one
+    cmd = [sys.executable, "-c", CHECK_WRAPPER, "check", job["policies"]]
+    cmd += ["--base-url", job["base_url"]]
     cmd += ["--format", "json", "--output", str(report), "--timeout", "300"]
     cmd += ["--concurrency", str(job["concurrency"])]
-    done = spawn(cmd, env={**os.environ, **job["env"]})
+    done = spawn(cmd, env={**os.environ, **job["env"], "KEYLINT_BENCH_PEAK": str(peak)})
     # 0: clean; 1: the drift the fleet was given. 3 (unchecked keys) or 2 is a failed run.
-    if done["rc"] not in (0, 1) or not report.exists():
+    if done["rc"] not in (0, 1) or not report.exists() or not peak.exists():
         return {"error": f"exit {done['rc']}: {done['stderr'][-1500:]}"}
     summary = json.loads(report.read_text())["summary"]
     report.unlink()
+    peak_kib = int(peak.read_text())
+    peak.unlink()
     return {
         # "ok" counts checked keys, as the fetch jobs count keys read: the rows compare them.
         "statuses": {"ok": summary["checked"], "unchecked": summary["unchecked"]},
@@ -485,7 +608,7 @@ def run_check(tmp: Path, job: dict[str, Any]) -> dict[str, Any]:
         "exit": done["rc"],
         "wall": done["outer_wall"],
         "cpu": done["outer_cpu"],
-        "maxrss_kib": done["outer_maxrss_kib"],
+        "maxrss_kib": peak_kib,
         **{k: v for k, v in done.items() if k.startswith("outer_")},
     }
 
@@ -495,6 +618,7 @@ def run_check(tmp: Path, job: dict[str, Any]) -> dict[str, Any]:
 # Issue 17's targets for a whole `check` at the default concurrency (its plain client was
 # aiohttp; here it is the httpx thread pool, the best plain client this benchmark has).
 CHECK_RATE, CHECK_CPU_MS, CHECK_RATIO = 600, 1.0, 0.8
+CHECK_KIB_PER_KEY = 5
 
 
 def check_rows(
@@ -512,6 +636,10 @@ def check_rows(
     n = sizes.n_check
     fleet = self_checked_fleet(n, rng, tmp, drift=0.05)
     files = write_policies(fleet, tmp / "policies-d")
+    # The same check on the first tenth of the fleet, for memory per key (growth, as (c)).
+    n_small = max(1, n // 10)
+    small = Fleet(fleet.scenario, fleet.keys[:n_small], None, fleet.env)
+    write_policies(small, tmp / "policies-d-small")
     emu = EmulatorProcess(fleet.scenario)
     concurrencies = [DEFAULT_CONCURRENCY]
     if sizes.more_concurrency:
@@ -525,11 +653,20 @@ def check_rows(
         plan.append((f"threads N={c}", {**threads, "base_url": emu.base_url}))
     plan.append(("fetch", keylint_job(fleet, emu.base_url)))
     print(f"(d) fleet of {n:,} keys in {files} policy files ready", flush=True)
+    small_check = {
+        "kind": "check",
+        "policies": str(tmp / "policies-d-small"),
+        "concurrency": DEFAULT_CONCURRENCY,
+        "env": fleet.env,
+        "base_url": emu.base_url,
+    }
     try:
         for _ in range(sizes.repeats):  # interleaved, so all see the same noise
             for label, job in plan:
                 r = run(emu, job, f"(d) {label}", n, latency=LATENCY)
                 runs.setdefault(label, []).append(r)
+            r = run(emu, small_check, f"(d) check of {n_small:,} keys", n_small, latency=LATENCY)
+            runs.setdefault("small", []).append(r)
     finally:
         emu.stop()
     if FAILED:
@@ -570,11 +707,29 @@ def check_rows(
         notes.append(
             f"(d) c={c}: check walls "
             + ", ".join(f"{r['outer_wall']:.2f}" for r in runs[f"check c={c}"])
-            + f" s, peak RSS {k['outer_maxrss_kib'] / 1024:.0f} MiB, exit {k['exit']}, "
+            + f" s, peak RSS {k['maxrss_kib'] / 1024:.0f} MiB, exit {k['exit']}, "
             f"findings {k['findings']}; threads walls "
             + ", ".join(f"{r['outer_wall']:.2f}" for r in runs[f"threads N={c}"])
             + f" s (of which inside the job, imports excluded: {t['wall']:.2f} s)"
         )
+    # Peak memory per key: the growth of check's peak RSS from a tenth of the fleet (medians).
+    big_rss = sorted(r["maxrss_kib"] for r in runs[f"check c={DEFAULT_CONCURRENCY}"])
+    small_rss = sorted(r["maxrss_kib"] for r in runs["small"])
+    threads_rss = sorted(r["maxrss_kib"] for r in runs[f"threads N={DEFAULT_CONCURRENCY}"])
+    peak, peak_small = big_rss[len(big_rss) // 2], small_rss[len(small_rss) // 2]
+    per_key = (peak - peak_small) * 1024 / max(1, n - n_small)
+    rows.append(
+        Row(
+            f"(d) `keylint check` peak RSS at {n:,} keys (default concurrency); per key = "
+            f"growth from {n_small:,} keys (median of {sizes.repeats} each)",
+            f"{peak / 1024:.0f} MiB; {per_key / 1024:.1f} KiB/key",
+            f"threads {threads_rss[len(threads_rss) // 2] / 1024:.0f} MiB; "
+            f"check of {n_small:,} keys {peak_small / 1024:.0f} MiB",
+            "—",
+            f"<= {CHECK_KIB_PER_KEY} KiB/key",
+            per_key / 1024 <= CHECK_KIB_PER_KEY,
+        )
+    )
     k, f = median(f"check c={DEFAULT_CONCURRENCY}"), median("fetch")
     rows.append(
         Row(
@@ -588,6 +743,80 @@ def check_rows(
         )
     )
     print(f"(d) done ({time.perf_counter() - started:.0f} s)", flush=True)
+    return rows
+
+
+# ---------------------------------------------------------------- (e) HTTP stacks
+
+
+def transport_rows(
+    sizes: Sizes, rng: random.Random, tmp: Path, run: Any, notes: list[str]
+) -> list[Row]:
+    """(e) keylint's fetch beside the same signed GETs sent from one asyncio loop on each
+    HTTP stack it could use, at the default concurrency: what the stack itself costs."""
+    import importlib.util
+
+    from keylint.binance.client import DEFAULT_CONCURRENCY
+
+    started = time.perf_counter()
+    n, c = sizes.n_transport, DEFAULT_CONCURRENCY
+    fleet = self_checked_fleet(n, rng, tmp)
+    emu = EmulatorProcess(fleet.scenario)
+    common = {"keys": fleet.keys, "env": fleet.env, "base_url": emu.base_url}
+    stacks = {
+        "keylint fetch (httpcore pools of 8, its pacer and parsing)": keylint_job(
+            fleet, emu.base_url, concurrency=c
+        ),
+        "httpx.AsyncClient, one pool": {"kind": "async", "stack": "httpx", "concurrency": c},
+        "httpx.AsyncClient, pools of 8": {"kind": "async", "stack": "httpx8", "concurrency": c},
+        "httpcore pools of 8 (what keylint sends on)": {
+            "kind": "async",
+            "stack": "httpcore",
+            "concurrency": c,
+        },
+        f"httpx.Client + {c} threads": {"kind": "threads", "threads": c},
+    }
+    if importlib.util.find_spec("aiohttp") is not None:
+        stacks["aiohttp (reference; not a dependency)"] = {
+            "kind": "async",
+            "stack": "aiohttp",
+            "concurrency": c,
+        }
+    runs: dict[str, list[dict[str, Any]]] = {}
+    print(f"(e) fleet of {n:,} keys ready", flush=True)
+    try:
+        for _ in range(sizes.repeats):
+            for label, job in stacks.items():
+                job = {**common, **job} if job["kind"] != "keylint" else job
+                runs.setdefault(label, []).append(run(emu, job, f"(e) {label}", n, latency=LATENCY))
+    finally:
+        emu.stop()
+    if FAILED:
+        return []
+    rows = []
+    first = next(iter(stacks))
+    ok = [r for r in runs[first] if "wall" in r]
+    k = sorted(ok, key=lambda r: r["wall"])[len(ok) // 2]
+    for label in stacks:
+        ok = [r for r in runs[label] if "wall" in r]
+        r = sorted(ok, key=lambda r: r["wall"])[len(ok) // 2]
+        rows.append(
+            Row(
+                f"(e) {n:,} signed GETs @ 50 ms, concurrency {c}, imports excluded "
+                f"(median of {sizes.repeats}): {label}",
+                f"{rate(r, n):.0f} keys/s",
+                f"{r['cpu'] * 1000 / n:.2f} ms CPU/key",
+                "—" if label == first else f"keylint {rate(k, n) / rate(r, n):.2f}x",
+                "reported",
+                None,
+            )
+        )
+    notes.append(
+        "(e) CPU per key includes loading the key (Ed25519 PEM or HMAC secret) and signing, "
+        "the same for every stack; keylint's row adds its pacer, retries, clock sync, response "
+        "checks and the state entry"
+    )
+    print(f"(e) done ({time.perf_counter() - started:.0f} s)", flush=True)
     return rows
 
 
@@ -660,15 +889,16 @@ class Sizes:
     n_mem: int  # (c) keys, and the smaller fleet the growth is measured from
     n_mem_small: int
     n_check: int  # (d) keys
+    n_transport: int  # (e) keys
     more_concurrency: bool = True  # (a) and (d) also at 32 and 64, not only the default
 
 
 SIZES = {
-    "full": Sizes(1_000, 3, 100, 20, 10, 40, ((2.0, 3), (5.0, 1)), 10_000, 1_000, 5_000),
-    "quick": Sizes(1_000, 1, 40, 20, 10, 40, ((2.0, 1), (5.0, 1)), 3_000, 1_000, 2_000),
+    "full": Sizes(1_000, 3, 100, 20, 10, 40, ((2.0, 3), (5.0, 1)), 10_000, 1_000, 5_000, 2_000),
+    "quick": Sizes(1_000, 1, 40, 20, 10, 40, ((2.0, 1), (5.0, 1)), 3_000, 1_000, 2_000, 1_000),
     # A smoke run (tests/test_benchmarks.py): every row's code once, in seconds; its figures
     # mean nothing (start-up dominates, and the targets are missed).
-    "tiny": Sizes(8, 1, 2, 1, 2, 1, ((0.25, 1),), 20, 10, 8, more_concurrency=False),
+    "tiny": Sizes(8, 1, 2, 1, 2, 1, ((0.25, 1),), 20, 10, 8, 8, more_concurrency=False),
 }
 
 
@@ -799,7 +1029,7 @@ def main() -> int:
             b = best(f"keylint c={c} before")
             rows.append(
                 Row(
-                    f"same, client before this change (one httpx pool of {c}, summing pacer)",
+                    f"same, one httpx pool of {c} and the summing pacer (as before their fixes)",
                     f"{rate(b, n_a):.0f} keys/s, {b['cpu']:.2f} s CPU",
                     f"after: {kr:.0f} keys/s, {k['cpu']:.2f} s CPU",
                     f"{kr / rate(b, n_a):.2f}x",
@@ -968,7 +1198,7 @@ def main() -> int:
         rows.append(
             Row(
                 f"(c) {n_mem:,} keys (no latency), keylint default: "
-                "client before this change → after",
+                "one httpx pool and the summing pacer (as before their fixes) → now",
                 f"{rate(r_before, n_mem):.0f} → {rate(r_big, n_mem):.0f} keys/s",
                 f"client CPU {r_before['cpu']:.1f} s → {r_big['cpu']:.1f} s",
                 f"{r_before['wall'] / r_big['wall']:.2f}x",
@@ -987,6 +1217,7 @@ def main() -> int:
         print(f"(c) done ({time.perf_counter() - started:.0f} s)", flush=True)
 
         rows += check_rows(sizes, rng, tmp, run, notes)
+        rows += transport_rows(sizes, rng, tmp, run, notes)
 
     print()
     print(

@@ -261,6 +261,11 @@ def single_core_cmd(*args: str) -> list[str]:
     return [sys.executable, "-c", SINGLE_CORE, "validate", *args, "--now", NOW]
 
 
+def yamllint_cmd(file: str) -> list[str]:
+    # Its default rules, as a pre-commit hook runs it; parsable output, one line a problem.
+    return [tool("yamllint"), "-f", "parsable", file]
+
+
 def cjs_cmd(files: list[str]) -> list[str]:
     return [tool("check-jsonschema"), "--schemafile", str(SCHEMA), *files]
 
@@ -338,7 +343,8 @@ def machine() -> list[str]:
     return [
         f"- nproc: {os.cpu_count()}; Python {sys.version.split()[0]} ({sys.platform})",
         f"- keylint {version('keylint')}; check-jsonschema {version('check-jsonschema')} "
-        f"(jsonschema {version('jsonschema')}, ruamel.yaml {version('ruamel.yaml')})",
+        f"(jsonschema {version('jsonschema')}, ruamel.yaml {version('ruamel.yaml')}); "
+        f"yamllint {version('yamllint')}",
         f"- PyYAML {yaml.__version__}, libyaml C loader: "
         f"{'yes' if getattr(yaml, '__with_libyaml__', False) else 'NO (pure Python)'}",
     ]
@@ -438,9 +444,16 @@ def main() -> int:
         if not args.memory:
             # 1. One file, as pre-commit runs it: interpreter start-up and imports included.
             runs = alternate(
-                {"keylint": keylint_cmd(one[0]), "cjs": cjs_cmd(one)}, single_runs, base / "one"
+                {
+                    "keylint": keylint_cmd(one[0]),
+                    "cjs": cjs_cmd(one),
+                    "yamllint": yamllint_cmd(one[0]),
+                },
+                single_runs,
+                base / "one",
             )
             k, c = median_wall(runs["keylint"]), median_wall(runs["cjs"])
+            y = median_wall(runs["yamllint"])
             rows.append(
                 Row(
                     f"1 file x {KEYS_PER_FILE} keys, cold start (median of {single_runs})",
@@ -449,6 +462,19 @@ def main() -> int:
                     f"{c / k:.2f}x",
                     ">= 1.0x",
                     c / k >= 1.0,
+                )
+            )
+            # Issue 17: a pre-commit hook that parses YAML and lints it, as yamllint does,
+            # should start about as fast. Here the ratio is keylint's time over yamllint's.
+            rows.append(
+                Row(
+                    f"1 file x {KEYS_PER_FILE} keys, cold start vs yamllint "
+                    f"(median of {single_runs}; ratio = keylint / yamllint)",
+                    spread(runs["keylint"]),
+                    spread(runs["yamllint"]),
+                    f"{k / y:.2f}x",
+                    "<= 1.5x",
+                    k / y <= 1.5,
                 )
             )
             print(f"single file done ({time.perf_counter() - started:.0f} s)")

@@ -1,7 +1,13 @@
-"""The thin async httpx adapter: one connection pool, clock sync, retries, pacing.
+"""The thin async httpx adapter: small connection pools, clock sync, retries, pacing.
 
 All protocol decisions live in `protocol`/`errors`; this module only decides *when* to send
 (pacer, semaphore, backoff, deadline) and turns transport failures into typed errors.
+
+Each request is built once, as the bytes that go on the wire: the query (or form body) is
+encoded and signed as a string and handed to httpx's connection pool (httpcore) as the
+request target. httpx's client layer parsed and rebuilt every URL four times a request
+(merging the base URL, then signing, which re-parsed the query to append to it) and ran its
+auth, redirect and cookie machinery: half of the HTTP stack's CPU (issue 17).
 """
 
 from __future__ import annotations
@@ -14,9 +20,12 @@ import random
 import re
 import ssl
 import time
+import zlib
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
 
+import httpcore
 import httpx
 
 from keylint import __version__
@@ -26,10 +35,16 @@ from keylint.binance.errors import (
     ClockSkew,
     DeadlineExceeded,
     IpBanned,
+    MalformedResponse,
     RateLimited,
     TransportFailure,
 )
-from keylint.binance.signing import DEFAULT_RECV_WINDOW, BinanceAuth, Credentials
+from keylint.binance.signing import (
+    DEFAULT_RECV_WINDOW,
+    MAX_RECV_WINDOW,
+    Credentials,
+    signed_params,
+)
 from keylint.endpoints import PATH_TIME
 
 log = logging.getLogger("keylint.binance")
@@ -212,7 +227,8 @@ def tls_context() -> ssl.SSLContext:
 
 
 class BinanceClient:
-    """Async Binance REST client over one `httpx.AsyncClient` pool; use as a context manager."""
+    """Async Binance REST client over a few small httpx connection pools; use as a context
+    manager."""
 
     def __init__(
         self,
@@ -235,7 +251,23 @@ class BinanceClient:
     ) -> None:
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
+        if not 0 < recv_window <= MAX_RECV_WINDOW:
+            raise ValueError(f"recvWindow must be within 1..{MAX_RECV_WINDOW} ms")
         self.base_url = base_url.rstrip("/")
+        # The base URL, parsed once: every request is its origin plus a target built here.
+        base = httpx.URL(self.base_url)
+        self._scheme = base.raw_scheme
+        self._host = base.raw_host
+        self._port = base.port
+        self._origin = f"{base.scheme}://{base.netloc.decode('ascii')}"
+        self._prefix = base.raw_path.decode("ascii").rstrip("/")  # a base URL's own path
+        self._fixed_headers = [
+            (b"Host", base.netloc),
+            (b"Accept", b"*/*"),
+            # Binance's answers are a few hundred bytes: not worth decompressing.
+            (b"Accept-Encoding", b"identity"),
+            (b"User-Agent", f"keylint/{__version__}".encode("ascii")),
+        ]
         self.timeout = timeout
         self.attempts = max(1, attempts)
         # Leave room for retries inside the overall budget, but never wait absurdly long.
@@ -265,7 +297,19 @@ class BinanceClient:
         self._clock_lock = asyncio.Lock()
         self._http: httpx.AsyncClient | None = None
         self._pools: list[httpx.AsyncClient] = []
+        # Per pool: httpx's connection pool (httpcore) for the base URL, or None to go
+        # through the pool's transport as an httpx.Request (an injected transport: tests).
+        self._cores: list[httpcore.AsyncConnectionPool | None] = []
         self._in_use: list[int] = []
+        timeout_s = self.attempt_timeout
+        self._extensions = {
+            "timeout": {
+                "connect": timeout_s,
+                "read": timeout_s,
+                "write": timeout_s,
+                "pool": timeout_s,
+            }
+        }
 
     async def __aenter__(self) -> BinanceClient:
         self.deadline = self._clock() + self.timeout
@@ -287,6 +331,7 @@ class BinanceClient:
             for _ in range(shards)
         ]
         self._in_use = [0] * shards
+        self._cores = [_core_pool(pool, self.base_url) for pool in self._pools]
         self._http = self._pools[0]
         return self
 
@@ -294,6 +339,7 @@ class BinanceClient:
         for pool in self._pools:
             await pool.aclose()
         self._pools = []
+        self._cores = []
         self._http = None
 
     @property
@@ -454,12 +500,7 @@ class BinanceClient:
             raise RuntimeError("BinanceClient used outside 'async with'")
         # The least busy pool: the semaphore bounds the total, so it always has a free slot.
         shard = self._in_use.index(min(self._in_use))
-        http = self._pools[shard]
-        auth: httpx.Auth | None = None
-        if call.signed:
-            if credentials is None:
-                raise ValueError(f"{call.path} needs credentials")
-            auth = BinanceAuth(credentials, clock=self.binance_time, recv_window=self.recv_window)
+        method, target, headers, body = self._build(call, credentials)
         try:
             # asyncio.timeout bounds the whole exchange; httpx's own timeouts are per phase.
             if on_send is not None:
@@ -467,39 +508,100 @@ class BinanceClient:
             self._in_use[shard] += 1
             try:
                 async with asyncio.timeout(budget):
-                    if call.method == "POST":
-                        # Binance's documented form: parameters in the form body, signed
-                        # together with the (empty) query.
-                        response = await http.request(
-                            "POST", call.path, data=dict(call.params), auth=auth
-                        )
-                    else:
-                        response = await http.request(
-                            call.method, call.path, params=list(call.params), auth=auth
-                        )
+                    status, answer_headers, content = await self._exchange(
+                        shard, method, target, headers, body
+                    )
             finally:
                 self._in_use[shard] -= 1
-        except (TimeoutError, httpx.TimeoutException):
+        except (TimeoutError, httpx.TimeoutException, httpcore.TimeoutException):
             raise TransportFailure(
                 f"timeout: no answer from Binance within {budget:.1f} s"
             ) from None
-        except httpx.RemoteProtocolError:
+        except (httpx.RemoteProtocolError, httpcore.RemoteProtocolError):
             raise TransportFailure(
                 "network: the connection dropped mid-answer (incomplete HTTP response); a proxy "
                 "or an unstable network may be cutting it"
             ) from None
-        except httpx.TransportError as exc:
+        except _TRANSPORT_ERRORS as exc:
             # The socket layer's words ("Name or service not known", "Connection refused")
             # tell DNS from a closed port; they name no credential, and are cut short anyway.
             detail = str(exc).strip()[:100] or type(exc).__name__
             raise TransportFailure(
                 f"network: the connection to Binance failed or dropped ({detail})"
             ) from None
-        self.pacer.observe(call, protocol.read_weights(response.headers).for_call(call))
-        log.debug("%s %s -> %d", call.path, _who(credentials), response.status_code)
+        self.pacer.observe(call, protocol.read_weights(answer_headers).for_call(call))
+        log.debug("%s %s -> %d", call.path, _who(credentials), status)
         return protocol.parse_response(
-            response.status_code, response.headers, response.content, path=response.url.path
+            status, answer_headers, content, path=f"{self._prefix}{call.path}"
         )
+
+    def _build(
+        self, call: protocol.Call, credentials: Credentials | None
+    ) -> tuple[bytes, str, list[tuple[bytes, bytes]], bytes | None]:
+        """The request as it goes on the wire: method, target (path and query), headers and
+        body, signed with `credentials` when the call is signed (binance-api.md: the query
+        string exactly as sent, then the body)."""
+        headers = list(self._fixed_headers)
+        params = urlencode(call.params)
+        # Binance's documented form for a POST: parameters in a form body, signed together
+        # with the (empty) query. Everything else carries them in the query.
+        in_body = call.method == "POST" and bool(params)
+        if call.signed:
+            if credentials is None:
+                raise ValueError(f"{call.path} needs credentials")
+            params = signed_params(
+                params,
+                credentials.signer,
+                timestamp=self.binance_time(),
+                recv_window=self.recv_window,
+            )
+            headers.append((b"X-MBX-APIKEY", credentials.api_key.encode("utf-8")))
+        target = f"{self._prefix}{call.path}"
+        if in_body:
+            body = params.encode("ascii")
+            headers.append((b"Content-Type", b"application/x-www-form-urlencoded"))
+            headers.append((b"Content-Length", str(len(body)).encode("ascii")))
+            return call.method.encode("ascii"), target, headers, body
+        if params:
+            target = f"{target}?{params}"
+        return call.method.encode("ascii"), target, headers, None
+
+    async def _exchange(
+        self,
+        shard: int,
+        method: bytes,
+        target: str,
+        headers: list[tuple[bytes, bytes]],
+        body: bytes | None,
+    ) -> tuple[int, dict[str, str], bytes]:
+        """Send one request on pool `shard`; (status, headers with lower-case names, body)."""
+        core = self._cores[shard]
+        if core is not None:
+            url = httpcore.URL(
+                scheme=self._scheme, host=self._host, port=self._port, target=target.encode()
+            )
+            answer = await core.request(
+                method, url, headers=headers, content=body, extensions=self._extensions
+            )
+            named = {
+                name.decode("latin-1").lower(): value.decode("latin-1")
+                for name, value in answer.headers
+            }
+            return answer.status, named, _decoded(answer.content, named)
+        request = httpx.Request(
+            method.decode("ascii"),
+            self._origin + target,
+            headers=headers,
+            content=body,
+            extensions=self._extensions,
+        )
+        response = await self._pools[shard]._transport.handle_async_request(request)
+        try:
+            content = await response.aread()
+        finally:
+            await response.aclose()
+        named = {name.lower(): value for name, value in response.headers.items()}
+        return response.status_code, named, content
 
     def _backoff(self, attempt: int) -> float:
         # Exponential with jitter, so keys failing together do not retry in lockstep.
@@ -512,6 +614,56 @@ class BinanceClient:
     def _notify_wait(self) -> None:
         if self._on_wait is not None:
             self._on_wait(self.waiting)
+
+
+# A failed connection, read or write: httpx's TransportError from an injected transport, and
+# what httpcore raises, which httpx would map to it (here it arrives unmapped). Timeouts and
+# dropped answers are caught before these.
+_TRANSPORT_ERRORS: tuple[type[Exception], ...] = (
+    httpx.TransportError,
+    httpcore.NetworkError,
+    httpcore.ProtocolError,
+    httpcore.ProxyError,
+    httpcore.UnsupportedProtocol,
+)
+
+
+def _core_pool(client: httpx.AsyncClient, base_url: str) -> httpcore.AsyncConnectionPool | None:
+    """The httpcore pool behind the transport `client` would use for `base_url` (its proxy
+    from the environment included), or None when that transport is no plain httpx one (an
+    injected MockTransport): then requests go through the transport itself, as before.
+
+    httpx builds the transport, TLS context and any HTTP(S)_PROXY route exactly as it always
+    did; only its per-request client layer is skipped. Both attributes are private to httpx
+    (pinned below 1.0): if either is missing, the transport path is used, slower but equal.
+    """
+    pick = getattr(client, "_transport_for_url", None)
+    transport = pick(httpx.URL(base_url)) if pick is not None else None
+    if not isinstance(transport, httpx.AsyncHTTPTransport):
+        return None
+    pool = getattr(transport, "_pool", None)
+    return pool if isinstance(pool, httpcore.AsyncConnectionPool) else None
+
+
+def _decoded(content: bytes, headers: dict[str, str]) -> bytes:
+    """The body without its content coding: identity is asked for, but a proxy may still
+    compress (gzip or deflate, as httpx would have decoded)."""
+    coding = headers.get("content-encoding", "identity").strip().lower()
+    if coding in ("", "identity"):
+        return content
+    try:
+        if coding in ("gzip", "x-gzip"):
+            return zlib.decompress(content, 16 + zlib.MAX_WBITS)
+        if coding == "deflate":
+            try:
+                return zlib.decompress(content)
+            except zlib.error:
+                return zlib.decompress(content, -zlib.MAX_WBITS)
+    except zlib.error:
+        raise MalformedResponse(
+            f"Binance's answer could not be decoded ({coding}); a proxy may have mangled it"
+        ) from None
+    raise MalformedResponse(f"Binance answered in an encoding keylint does not read ({coding})")
 
 
 def _who(credentials: Credentials | None) -> str:

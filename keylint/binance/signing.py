@@ -1,7 +1,9 @@
-"""Request signing for Binance: HMAC-SHA256, Ed25519 and RSA, as an I/O-free ``httpx.Auth``.
+"""Request signing for Binance: HMAC-SHA256, Ed25519 and RSA, I/O-free.
 
 Binance signs "the query string exactly as sent, concatenated with the body", so the signer
-works on the bytes httpx will put on the wire, never on a re-encoded dict.
+works on the text that goes on the wire, never on a re-encoded dict. The client encodes a
+call's parameters once and signs that string (`signed_params`); `BinanceAuth` does the same
+for any other httpx user (the emulator's tests), on the request httpx built.
 """
 
 from __future__ import annotations

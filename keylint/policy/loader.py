@@ -39,7 +39,15 @@ from keylint.policy.schema import (
     store_path_problems,
     waiver_rule_problem,
 )
-from keylint.policy.yamlload import MAX_FILE_BYTES, Document, Pos, YamlError, decode, parse
+from keylint.policy.yamlload import (
+    MAX_FILE_BYTES,
+    Document,
+    Pos,
+    YamlError,
+    decode,
+    packed_pos,
+    parse,
+)
 from keylint.policy.yamlload import Path as DataPath
 from keylint.secrets import find_secrets, looks_like_secret
 
@@ -378,32 +386,41 @@ def _file_finding(
 
 
 class Positions(Mapping[str, Pos]):
-    """A key's field positions, computed on first use: rules ask for a few of dozens."""
+    """A key's field positions, resolved while its file is read.
+
+    Each is kept as its line and column packed in one int (yamlload's form), so the file's
+    parsed document (its data and the position of every node) is let go once the file is
+    read: `check` keeps every key's policy for the whole run, and the documents they pointed
+    at were about 3 KiB a key of its peak memory (issue 17).
+    """
+
+    __slots__ = ("_at", "_doc")
 
     def __init__(self, doc: Document, paths: dict[str, DataPath]) -> None:
-        self._doc = doc
-        self._paths = {name: (path, True) for name, path in paths.items()}
-        self._found: dict[str, Pos] = {}
+        # Fields are located at their `name:`, the line a person edits; list items at the item.
+        self._doc: Document | None = doc
+        self._at = {name: doc.packed(path, prefer_key=True) for name, path in paths.items()}
 
     def add(self, name: str, path: DataPath, *, prefer_key: bool) -> None:
-        self._paths[name] = (path, prefer_key)
+        if self._doc is None:
+            raise RuntimeError("Positions.add after the file was read")
+        self._at[name] = self._doc.packed(path, prefer_key=prefer_key)
+
+    def seal(self) -> None:
+        """The key is read: no more fields come, and the document can go."""
+        self._doc = None
 
     def __getitem__(self, name: str) -> Pos:
-        if name not in self._found:
-            path, prefer_key = self._paths[name]
-            # Fields are located at their `name:`, the line a person edits; list items at
-            # the item.
-            self._found[name] = self._doc.pos(path, prefer_key=prefer_key)
-        return self._found[name]
+        return packed_pos(self._at[name])
 
     def __contains__(self, name: object) -> bool:
-        return name in self._paths
+        return name in self._at
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._paths)
+        return iter(self._at)
 
     def __len__(self) -> int:
-        return len(self._paths)
+        return len(self._at)
 
 
 class _PolicyReader:
@@ -588,6 +605,7 @@ class _PolicyReader:
             )
         waivers = self.read_waivers(value("waivers", []), path_of("waivers"), index)
         rotation = self.read_rotation(value("rotation"), path_of("rotation"), index, value)
+        where.seal()
         if len(self.invalid) > before or index in self.invalid:
             return None
         return KeyPolicy(

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
-from keylint.binance.fetch import IP_NOT_WHITELISTED
+from keylint.binance.fetch import IP_NOT_WHITELISTED, fetch_live_state
 from keylint.testing.emulator import (
     PATH_SUB_API,
     PATH_SUB_API_IP,
@@ -227,3 +229,22 @@ def test_ip_restriction_is_asked_for_the_listed_key(fleet: Fleet) -> None:
         fetch(fleet, emu)
         asked = [r.params["subAccountApiKey"] for r in emu.requests if r.path == PATH_SUB_API_IP]
     assert asked == [secret.api_key[:8] + "…"]  # recorded as a prefix only
+
+
+def test_a_proxy_named_in_the_environment_carries_the_requests(
+    fleet: Fleet, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """HTTP_PROXY is honoured as httpx always honoured it: the emulator stands in for the proxy
+    (it reads the absolute-form target a proxy receives), Binance's host is never resolved."""
+    fleet.add("bot", "ed25519", permissions=PERMS)
+    for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy", "http_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    with Emulator(fleet.scenario) as emu:
+        monkeypatch.setenv("HTTP_PROXY", emu.base_url)
+        state = asyncio.run(
+            fetch_live_state(
+                fleet.specs, None, base_url="http://binance.invalid", env=fleet.env, timeout=5.0
+            )
+        )
+        assert {r.path for r in emu.requests} == {PATH_TIME, "/sapi/v1/account/apiRestrictions"}
+    assert state.keys["bot"]["status"] == "ok", state.keys["bot"]

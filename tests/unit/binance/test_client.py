@@ -11,7 +11,7 @@ import pytest
 from keylint.binance import errors, protocol
 from keylint.binance.client import BinanceClient, Pacer
 from keylint.binance.signing import Credentials, HmacSigner
-from keylint.endpoints import PATH_TIME
+from keylint.endpoints import PATH_SUB_API_IP_V2, PATH_TIME
 
 CREDS = Credentials("A" * 64, HmacSigner(b"secret"))
 JSON = {"Content-Type": "application/json"}
@@ -322,3 +322,132 @@ def test_ip_ban_blocks_every_bucket() -> None:
     pacer.block(None, fake.now + 30, "ban")
     assert pacer.delay(protocol.api_restrictions().bucket, "ip", 1) == pytest.approx(30)
     assert pacer.delay(protocol.sub_account_api("x").bucket, "uid", 3000) == pytest.approx(30)
+
+
+# --- the request as it goes on the wire (built and signed once, issue 17) ---------------------
+
+
+def _hmac(payload: str) -> str:
+    import hashlib
+    import hmac
+
+    return hmac.new(b"secret", payload.encode(), hashlib.sha256).hexdigest()
+
+
+def test_a_signed_get_carries_the_signature_of_its_query_exactly_as_sent() -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return answer()
+
+    email = "a+b c@example.com"
+    run(handler, protocol.sub_account_ip_restriction(email, "K" * 64))
+    query = seen[0].url.query.decode()
+    unsigned, _, signature = query.rpartition("&signature=")
+    # Encoded as httpx encoded params before (quote_plus), the signature last and over it all.
+    assert unsigned.startswith("email=a%2Bb+c%40example.com&subAccountApiKey=KKKK")
+    assert "&timestamp=" in unsigned and unsigned.endswith("&recvWindow=5000")
+    assert signature == _hmac(unsigned)
+    assert seen[0].headers["X-MBX-APIKEY"] == CREDS.api_key
+    assert seen[0].headers["User-Agent"].startswith("keylint/")
+    assert seen[0].url.path == "/sapi/v1/sub-account/subAccountApi/ipRestriction"
+
+
+def test_a_signed_post_carries_its_parameters_and_signature_in_a_form_body() -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return answer()
+
+    call = protocol.master_write(
+        "POST", PATH_SUB_API_IP_V2, (("email", "m@x.com"), ("status", "2"))
+    )
+    run(handler, call)
+    request = seen[0]
+    body = request.content.decode()
+    unsigned, _, signature = body.rpartition("&signature=")
+    assert request.url.query == b""
+    assert unsigned.startswith("email=m%40x.com&status=2&timestamp=")
+    assert signature == _hmac(unsigned)
+    assert request.headers["Content-Type"] == "application/x-www-form-urlencoded"
+    assert int(request.headers["Content-Length"]) == len(request.content)
+
+
+def test_a_base_url_with_a_path_keeps_it_in_front_of_every_call() -> None:
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url.path)
+        return answer(404)
+
+    async def go() -> None:
+        client = BinanceClient(
+            base_url="https://proxy.example/binance/", transport=httpx.MockTransport(handler)
+        )
+        async with client:
+            with pytest.raises(errors.WrongUrl) as caught:
+                await client.call(protocol.api_restrictions(), CREDS)
+        assert "/binance/sapi/v1/account/apiRestrictions" in caught.value.reason
+
+    asyncio.run(go())
+    assert seen == ["/binance/sapi/v1/account/apiRestrictions"]
+
+
+def test_a_recv_window_above_binance_maximum_is_refused() -> None:
+    with pytest.raises(ValueError, match="recvWindow"):
+        BinanceClient(base_url="https://x", recv_window=60001)
+
+
+def test_requests_go_to_httpx_connection_pool_for_the_base_url() -> None:
+    """The real transport's httpcore pool is used directly; an injected transport is not."""
+    import httpcore
+
+    from keylint.binance.client import _core_pool
+
+    async def go() -> None:
+        async with httpx.AsyncClient(trust_env=False) as plain:
+            assert isinstance(
+                _core_pool(plain, "https://api.binance.com"), httpcore.AsyncConnectionPool
+            )
+        async with httpx.AsyncClient(transport=httpx.MockTransport(lambda r: answer())) as mock:
+            assert _core_pool(mock, "https://api.binance.com") is None
+
+    asyncio.run(go())
+
+
+def test_a_proxy_from_the_environment_is_still_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    """httpx honours HTTPS_PROXY / NO_PROXY: so does the pool requests go to."""
+    import httpcore
+
+    from keylint.binance.client import _core_pool
+
+    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:3128")
+    monkeypatch.setenv("NO_PROXY", "internal.example")
+
+    async def go() -> None:
+        async with httpx.AsyncClient() as client:
+            routed = _core_pool(client, "https://api.binance.com")
+            assert isinstance(routed, httpcore.AsyncHTTPProxy)
+            assert not isinstance(
+                _core_pool(client, "https://internal.example"), httpcore.AsyncHTTPProxy
+            )
+
+    asyncio.run(go())
+
+
+def test_a_compressed_answer_is_decoded_and_an_unknown_coding_is_malformed() -> None:
+    import gzip
+    import zlib
+
+    from keylint.binance.client import _decoded
+
+    body = b'{"ipRestrict": false}'
+    assert _decoded(body, {}) == body
+    assert _decoded(gzip.compress(body), {"content-encoding": "gzip"}) == body
+    assert _decoded(zlib.compress(body), {"content-encoding": "deflate"}) == body
+    with pytest.raises(errors.MalformedResponse):
+        _decoded(body, {"content-encoding": "br"})
+    with pytest.raises(errors.MalformedResponse):
+        _decoded(b"not gzip", {"content-encoding": "gzip"})

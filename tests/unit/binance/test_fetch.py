@@ -40,3 +40,40 @@ def test_a_given_timeout_wins_and_is_called_short_when_it_is() -> None:
     assert "--timeout 60 ends the run first" in (short.line() or "")
     enough = read_budget(keys(200), master=True, timeout=600.0)
     assert not enough.short and (enough.line() or "").endswith("(--timeout 600)")
+
+
+def test_keys_read_with_their_own_credentials_are_started_a_few_at_a_time() -> None:
+    """A started key's task holds ~5 KiB of frames while it waits in the client: 200 keys at
+    --concurrency 4 never have more than 2 x 4 of them started at once (issue 17's memory),
+    and every key is still read, in its own order."""
+    import asyncio
+    import json
+
+    import httpx
+
+    from keylint.binance.fetch import STARTED_PER_CONNECTION, fetch_live_state
+
+    most = 0
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        nonlocal most
+        # The run's own tasks (main, feeder) plus two a started key (its check, its read).
+        most = max(most, len(asyncio.all_tasks()))
+        body = {"serverTime": 1} if request.url.path.endswith("/time") else {"ipRestrict": False}
+        return httpx.Response(200, json=body)
+
+    specs = [KeySpec(f"k{n}", api_key_env=f"K{n}", secret_env="S") for n in range(200)]
+    env = {"S": "secret", **{f"K{n}": f"key{n:04d}" + "x" * 56 for n in range(200)}}
+    state = asyncio.run(
+        fetch_live_state(
+            specs,
+            None,
+            base_url="https://api.binance.com",
+            env=env,
+            concurrency=4,
+            transport=httpx.MockTransport(handler),
+        )
+    )
+    assert list(state.keys) == [spec.name for spec in specs]
+    assert all(entry["status"] == "ok" for entry in state.keys.values()), json.dumps(state.keys)
+    assert most <= 2 * STARTED_PER_CONNECTION * 4 + 2 < 100

@@ -284,3 +284,42 @@ def test_a_duplicate_field_leaves_what_it_governs_unread(
     assert [label for label, _ in loaded.invalid_keys] == unread
     assert [k.name for k in loaded.keys] == [n for n in ("a", "b") if n not in unread]
     assert [f.rule for f in loaded.findings] == ["KL001"]
+
+
+def test_a_read_key_keeps_its_positions_but_not_the_parsed_document(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`check` holds every key's policy for the whole run: its positions are resolved while
+    the file is read, and the file's parsed document (its data and every node's position:
+    about 3 KiB a key) is let go (issue 17's memory)."""
+    import gc
+    import weakref
+
+    from keylint.policy import loader, yamlload
+
+    parsed: list[weakref.ref[object]] = []
+
+    def watched(text: str | bytes) -> yamlload.Document:
+        document = yamlload.parse(text)
+        parsed.append(weakref.ref(document))
+        return document
+
+    monkeypatch.setattr(loader, "parse", watched)
+    path = tmp_path / "p.yaml"
+    path.write_text(
+        "version: 1\n"
+        "keys:\n"
+        "  - name: bot\n"
+        "    owner: '@team'\n"
+        "    api_key_env: BOT_KEY\n"
+        "    secret_env: BOT_SECRET\n"
+        "    permissions: [reading, spot_and_margin_trading]\n"
+        "    ips: [203.0.113.10]\n"
+    )
+    policy_file = load_policy_file(path)
+    gc.collect()
+    [bot] = policy_file.keys
+    assert parsed and all(ref() is None for ref in parsed)
+    assert bot.at("owner") == (4, 5) and bot.at("api_key_env") == (5, 5)
+    assert bot.where["permission:spot_and_margin_trading"] == (7, 28)
+    assert bot.at("nothing", "ips") == (8, 5) and bot.at("nothing") == bot.pos == (3, 5)
