@@ -65,10 +65,13 @@ def _quiet() -> bool:
 def review_for(scope: Scope) -> Review:
     """The selection and baseline a run judges its findings by (`--write-baseline`'s file
     stands in for `--baseline`: the run is judged by the baseline it rewrites)."""
-    from keylint import baseline as baselines
     from keylint.selection import Review, selection
 
     chosen = selection(scope.rules, scope.select, scope.ignore, origin=scope.origin)
+    if scope.baseline is None and scope.write_baseline is None:
+        return Review(chosen)
+    from keylint import baseline as baselines  # only a run with a baseline pays for it
+
     target = scope.write_baseline
     if target is not None:
         if scope.baseline is not None and os.path.abspath(scope.baseline) != os.path.abspath(
@@ -80,8 +83,7 @@ def review_for(scope: Scope) -> Review:
             )
         found = target.is_file()
         return Review(chosen, baselines.read_baseline(target) if found else baselines.empty(target))
-    if scope.baseline is None:
-        return Review(chosen)
+    assert scope.baseline is not None
     return Review(chosen, baselines.read_baseline(scope.baseline))
 
 
