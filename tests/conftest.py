@@ -44,6 +44,24 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
     return max(1, ((cores or 1) * 3) // 2)
 
 
+# The modules that take longest, started first: a long one scheduled last would run alone
+# while the other workers sit idle (longest-first is the classic fix for that tail).
+LONGEST_FIRST = (
+    "tests/test_benchmarks.py",
+    "tests/acceptance/test_precommit.py",
+    "tests/integration/test_rotation_cli.py",
+    "tests/integration/test_apply_live.py",
+    "tests/integration/test_apply_faults.py",
+    "tests/hardening/test_secret_sweep.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Longest modules first (a stable sort: every other test keeps its order)."""
+    rank = {module: n for n, module in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::")[0], len(rank)))
+
+
 def _is_loopback(address: object) -> bool:
     if isinstance(address, tuple) and address:
         host = address[0]
