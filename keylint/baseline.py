@@ -17,6 +17,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from keylint.catalog import CATALOG, Kind, stamp
 from keylint.errors import UsageError
@@ -32,8 +33,10 @@ REASON = "baseline"
 MAX_BASELINE_BYTES = 64 * 1024 * 1024
 
 
-def can_baseline(finding: Finding) -> bool:
-    return CATALOG[finding.rule].kind is not Kind.FILE
+def can_baseline(rule_id: str) -> bool:
+    """Rules about a key's permissions, IPs and age; never a policy file's own problems."""
+    entry = CATALOG.get(rule_id)
+    return entry is not None and entry.kind is not Kind.FILE
 
 
 @dataclass(frozen=True)
@@ -70,7 +73,7 @@ class Baseline:
 
     def _waived(self, finding: Finding) -> Finding:
         fingerprint = finding.fingerprint
-        if fingerprint not in self.entries or not can_baseline(finding):
+        if fingerprint not in self.entries or not can_baseline(finding.rule):
             return finding
         self.matched.add(fingerprint)
         if finding.waived:
@@ -158,13 +161,12 @@ def read_baseline(path: Path) -> Baseline:
     for problem in schema_problems(data, "baseline.schema.json"):
         raise UsageError(f"--baseline {shown}: {problem}")
     for item in data["findings"]:
-        rule = item["rule"]
-        if rule not in CATALOG or CATALOG[rule].kind is Kind.FILE:
+        if not can_baseline(item["rule"]):
             raise UsageError(
-                f"--baseline {shown}: {inert(rule)} cannot be baselined (only the rules "
-                "about a key's permissions, IPs and age)"
+                f"--baseline {shown}: {inert(item['rule'])} cannot be baselined (only the "
+                "rules about a key's permissions, IPs and age)"
             )
-    entries = _entries(text)
+    entries = _entries(text, data)
     return Baseline(path, entries, repository_root())
 
 
@@ -200,7 +202,7 @@ def baseline_text(reports: Iterable[FileReport], kept: Iterable[Entry] = ()) -> 
     }
     for report in reports:
         for finding in report.all_findings():
-            if not can_baseline(finding):
+            if not can_baseline(finding.rule):
                 continue
             if finding.waived and finding.waiver_reason != REASON:
                 continue  # a policy waiver already accepts it, with its own expiry
@@ -233,13 +235,14 @@ def rewrite(result: Result, target: Baseline, chosen: Selection) -> int:
     write_atomic(target.path, text)
     written = str(target.path)
     result.files = [report for report in result.files if report.path != written]
-    fresh = Baseline(target.path, _entries(text), target.root)
+    fresh = Baseline(target.path, _entries(text, json.loads(text)), target.root)
     for report in result.files:
         fresh.apply(report, chosen)
     return count
 
 
-def _entries(text: str) -> dict[str, Entry]:
+def _entries(text: str, data: dict[str, Any]) -> dict[str, Entry]:
+    """The entries of a baseline (`data`, parsed from `text`), each with its line."""
     lines = _fingerprint_lines(text)
     return {
         item["fingerprint"]: Entry(
@@ -249,5 +252,5 @@ def _entries(text: str) -> dict[str, Entry]:
             item.get("file"),
             lines.get(item["fingerprint"], 1),
         )
-        for item in json.loads(text)["findings"]
+        for item in data["findings"]
     }

@@ -17,7 +17,7 @@ from typing import Annotated, NoReturn
 import typer
 
 from keylint import __version__
-from keylint.config import load_config
+from keylint.config import Config, load_config
 from keylint.errors import KeylintError
 from keylint.inert import inert_line, inert_lines
 from keylint.options import (
@@ -221,14 +221,18 @@ ColorOpt = Annotated[
 ]
 
 
-def terminal_settings(quiet: bool, verbose: bool, color: ColorMode | None) -> None:
-    """-q, -v and --color, for every line the run writes around its report."""
+def run_settings(
+    quiet: bool, verbose: bool, color: ColorMode | None, config: Path | None, no_config: bool
+) -> Config:
+    """What every command sets up first: -q, -v and --color for every line written around
+    the report, then the configuration its other options default to."""
     from keylint import terminal
     from keylint.errors import UsageError
 
     if quiet and verbose:
         raise UsageError("--quiet and --verbose contradict each other; give one")
     terminal.configure(quiet=quiet, verbose=verbose, color=color.value if color else None)
+    return load_config(config, enabled=not no_config)
 
 
 LiveOpt = Annotated[
@@ -317,8 +321,7 @@ def validate(
     from keylint.commands import validate as command
 
     def run() -> int:
-        terminal_settings(quiet, verbose, color)
-        settings = load_config(config, enabled=not no_config)
+        settings = run_settings(quiet, verbose, color, config, no_config)
         options = ValidateOptions(
             paths_of(paths, settings),
             output_format.value,
@@ -382,8 +385,7 @@ def check(
     from keylint.commands import check as command
 
     def run() -> int:
-        terminal_settings(quiet, verbose, color)
-        settings = load_config(config, enabled=not no_config)
+        settings = run_settings(quiet, verbose, color, config, no_config)
         live = Live(check_base_url(base_url), concurrency, timeout)
         options = CheckOptions(
             paths_of(paths, settings),
@@ -440,8 +442,7 @@ def fetch(
     from keylint.commands import fetch as command
 
     def run() -> int:
-        terminal_settings(quiet, verbose, color)
-        settings = load_config(config, enabled=not no_config)
+        settings = run_settings(quiet, verbose, color, config, no_config)
         live = Live(check_base_url(base_url), concurrency, timeout)
         options = FetchOptions(paths_of(paths, settings), output, live, scope_of(settings))
         return command.run(options)
@@ -632,8 +633,7 @@ def comment(
     from keylint.commands import comment as command
 
     def run() -> int:
-        terminal_settings(quiet, verbose, color)
-        settings = load_config(config, enabled=not no_config)
+        settings = run_settings(quiet, verbose, color, config, no_config)
         options = CommentOptions(
             paths=paths_of(paths, settings),
             state=state_of(state, settings, live=live_flag),
@@ -715,8 +715,7 @@ def plan(
     from keylint.commands import plan as command
 
     def run() -> int:
-        terminal_settings(quiet, verbose, color)
-        settings = load_config(config, enabled=not no_config)
+        settings = run_settings(quiet, verbose, color, config, no_config)
         options = PlanOptions(
             paths=paths_of(paths, settings),
             state=state_of(state, settings, live=live_flag),
@@ -803,8 +802,7 @@ def apply(
     from keylint.commands import apply as command
 
     def run() -> int:
-        terminal_settings(quiet, verbose, color)
-        settings = load_config(config, enabled=not no_config)
+        settings = run_settings(quiet, verbose, color, config, no_config)
         options = ApplyOptions(
             paths=paths_of(paths, settings),
             plan_file=plan_file,
@@ -889,8 +887,7 @@ def rotate(
     from keylint.commands import rotate as command
 
     def run() -> int:
-        terminal_settings(quiet, verbose, color)
-        settings = load_config(config, enabled=not no_config)
+        settings = run_settings(quiet, verbose, color, config, no_config)
         options = RotateOptions(
             names=names,
             paths=paths_of(policies, settings),

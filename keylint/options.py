@@ -42,7 +42,6 @@ class Scope:
 
     config: Path | None = None  # the configuration file read, if any
     rules: Mapping[str, str] = field(default_factory=dict)  # .keylint.yaml's `rules:`
-    origin: str = ".keylint.yaml"  # where `rules` came from, for messages
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
     baseline: Path | None = None
@@ -243,7 +242,6 @@ def scope_of(
     return Scope(
         config=config.source,
         rules=config.rules,
-        origin=str(config.source) if config.source is not None else ".keylint.yaml",
         select=tuple(select or ()),
         ignore=tuple(ignore or ()),
         baseline=baseline or config.baseline,

@@ -67,7 +67,8 @@ def review_for(scope: Scope) -> Review:
     stands in for `--baseline`: the run is judged by the baseline it rewrites)."""
     from keylint.selection import Review, selection
 
-    chosen = selection(scope.rules, scope.select, scope.ignore, origin=scope.origin)
+    origin = str(scope.config) if scope.config is not None else ".keylint.yaml"
+    chosen = selection(scope.rules, scope.select, scope.ignore, origin=origin)
     if scope.baseline is None and scope.write_baseline is None:
         return Review(chosen)
     from keylint import baseline as baselines  # only a run with a baseline pays for it
@@ -106,10 +107,10 @@ def file_filter(scope: Scope) -> FileFilter:
 
 def rewrite_baseline(result: Result, review: Review, scope: Scope) -> None:
     """`--write-baseline FILE`: write it from this run's findings, and say so."""
-    from keylint.baseline import rewrite
-
     if scope.write_baseline is None or review.baseline is None:
         return
+    from keylint.baseline import rewrite
+
     count = rewrite(result, review.baseline, review.chosen)
     noun = "finding" if count == 1 else "findings"
     note(
