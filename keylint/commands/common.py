@@ -135,11 +135,12 @@ def note(line: str) -> None:
 
 
 def detail(line: str) -> None:
-    """A line only -v asks for."""
+    """A line only -v asks for; file names in it go through the one redaction path too."""
     from keylint import terminal
+    from keylint.secrets import redact
 
     if terminal.verbose():
-        say(line)
+        say(redact(line))
 
 
 def explain(scope: Scope, files: FileFilter) -> None:
