@@ -254,6 +254,8 @@ def job_main(path: str) -> None:
     """Run one client job described in a JSON file; print its figures as JSON."""
     job = json.loads(Path(path).read_text())
     # Import before the clock starts, for every kind: start-up is not what is measured.
+    # keylint first, as its own processes do (it keeps httpx's command-line tool unloaded).
+    import keylint  # noqa: I001
     import httpx  # noqa: F401
     from cryptography.hazmat.primitives.serialization import load_pem_private_key  # noqa: F401
 

@@ -22,6 +22,7 @@ from keylint import __version__
 from keylint.errors import UsageError
 from keylint.reporters.markdown import MARKER
 from keylint.result import EXIT_OK, Result
+from keylint.tls import context_for
 
 DEFAULT_API_URL = "https://api.github.com"
 ISSUE_TITLE = "keylint: drift detected"
@@ -420,6 +421,7 @@ class GitHub:
             transport=transport,
             timeout=timeout,
             follow_redirects=False,
+            verify=context_for(api_url),
         )
 
     def __enter__(self) -> GitHub:

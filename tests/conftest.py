@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import compileall
 import ipaddress
+import logging
+import os
 import socket
+import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -134,3 +137,33 @@ def keylint(monkeypatch: pytest.MonkeyPatch) -> Iterator[Keylint]:
 
     monkeypatch.chdir(REPO)
     yield run
+
+
+def run_cli(
+    args: list[str], *, env: Mapping[str, str], cwd: Path
+) -> subprocess.CompletedProcess[str]:
+    """`keylint ARGS` run as `subprocess.run([python, -m, keylint, ...], env=env, cwd=cwd,
+    stdin=DEVNULL, capture_output=True, text=True)` would, but in this process.
+
+    For tests where the process boundary is not what is tested (signals, kills and terminals
+    keep their subprocess): each keylint process spent ~0.3 s of CPU starting up, and the
+    suite ran ~150 of them on two cores. What the run sees is what a process would: exactly
+    `env` as its environment, `cwd` as its folder, an empty stdin that is not a terminal, and
+    its log warnings on stderr (Python's last-resort handler, not pytest's log capture).
+    """
+    saved_env, saved_cwd = dict(os.environ), os.getcwd()
+    saved_handlers = logging.root.handlers[:]
+    try:
+        os.environ.clear()
+        os.environ.update(env)
+        os.chdir(cwd)
+        logging.root.handlers = []  # as in a fresh process: warnings reach stderr
+        result = CliRunner().invoke(app, args, catch_exceptions=False, prog_name="keylint")
+    finally:
+        logging.root.handlers = saved_handlers
+        os.chdir(saved_cwd)
+        os.environ.clear()
+        os.environ.update(saved_env)
+    return subprocess.CompletedProcess(
+        ["keylint", *args], result.exit_code, result.stdout, result.stderr
+    )

@@ -14,11 +14,9 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import functools
 import logging
 import random
 import re
-import ssl
 import time
 import zlib
 from collections.abc import Callable
@@ -46,6 +44,7 @@ from keylint.binance.signing import (
     signed_params,
 )
 from keylint.endpoints import PATH_TIME
+from keylint.tls import context_for
 
 log = logging.getLogger("keylint.binance")
 
@@ -218,14 +217,6 @@ class Pacer:
             self._on_wait(self.waiting)
 
 
-@functools.cache
-def tls_context() -> ssl.SSLContext:
-    """httpx's own certificate verification (certifi's CAs, or SSL_CERT_FILE / SSL_CERT_DIR),
-    built once per process: each build reads the CA bundle (~60 ms), and a run opens several
-    pools."""
-    return httpx.create_ssl_context()
-
-
 class BinanceClient:
     """Async Binance REST client over a few small httpx connection pools; use as a context
     manager."""
@@ -326,7 +317,7 @@ class BinanceClient:
                 limits=httpx.Limits(max_connections=per_shard, max_keepalive_connections=per_shard),
                 timeout=httpx.Timeout(self.attempt_timeout),
                 headers={"User-Agent": f"keylint/{__version__}"},
-                verify=tls_context(),
+                verify=context_for(self.base_url),
             )
             for _ in range(shards)
         ]

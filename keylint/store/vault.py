@@ -31,6 +31,7 @@ import httpx
 
 from keylint.secrets import redact
 from keylint.store import StoreConflict, StoredSecret, StoreError
+from keylint.tls import context_for
 
 log = logging.getLogger("keylint.store")
 
@@ -84,7 +85,7 @@ class VaultStore:
             if not namespace.isascii() or not namespace.isprintable():
                 raise StoreError(f"VAULT_NAMESPACE={_inert(namespace)!r} is not a namespace path")
             headers["X-Vault-Namespace"] = namespace
-        verify: ssl.SSLContext | bool = True
+        verify = context_for(address)
         if ca_cert:
             try:
                 verify = ssl.create_default_context(cafile=ca_cert)

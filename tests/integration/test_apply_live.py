@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from keylint.testing.emulator import Emulator, Fault
+from tests.conftest import run_cli
 from tests.emuhelpers import Fleet, writes
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -115,15 +116,7 @@ def keylint(fleet: Fleet, tmp_path: Path, *args: str) -> subprocess.CompletedPro
     env = {k: v for k, v in os.environ.items() if not k.startswith(("BINANCE", "KEYLINT"))}
     env.update(fleet.master_only_env())
     command, *rest = args
-    return subprocess.run(
-        [sys.executable, "-m", "keylint", command, "policies.yaml", *rest],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        stdin=subprocess.DEVNULL,
-    )
+    return run_cli([command, "policies.yaml", *rest], env=env, cwd=tmp_path)
 
 
 def plan_json(fleet: Fleet, tmp_path: Path, emu: Emulator) -> dict[str, object]:

@@ -19,6 +19,9 @@ def test_demo_emulator_serves_the_example_fleet_and_prints_no_key(tmp_path: Path
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        # As from a terminal: a suite started in the background (`pytest &`) ignores SIGINT,
+        # children inherit that, and Python then never raises KeyboardInterrupt.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     try:
         assert emulator.stdout is not None

@@ -8,12 +8,12 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from keylint.testing.emulator import Emulator
+from tests.conftest import run_cli
 from tests.emuhelpers import Fleet, writes
 
 EMAIL = "mm@example.com"
@@ -42,19 +42,11 @@ def write(tmp_path: Path, files: dict[str, str]) -> None:
 def keylint(
     tmp_path: Path, env: dict[str, str], *args: str, emu: Emulator | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """The real CLI in a subprocess, on policies/, with only `env`'s Binance credentials."""
+    """The real CLI, on policies/, with only `env`'s Binance credentials."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("BINANCE", "KEYLINT"))}
     command, *rest = args
     base = ["--base-url", emu.base_url] if emu is not None else []
-    return subprocess.run(
-        [sys.executable, "-m", "keylint", command, "policies", *rest, *base],
-        env={**clean, **env},
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        stdin=subprocess.DEVNULL,
-    )
+    return run_cli([command, "policies", *rest, *base], env={**clean, **env}, cwd=tmp_path)
 
 
 def report(done: subprocess.CompletedProcess[str]) -> dict[str, Any]:

@@ -26,6 +26,7 @@ import pytest
 from test_emulator_create import own_restrictions
 
 from keylint.testing.emulator import PATH_SUB_API, ClientSecret, Emulator, Fault
+from tests.conftest import run_cli
 from tests.emuhelpers import Fleet
 from tests.store_fixtures import OpenBao
 
@@ -78,15 +79,7 @@ class Rig:
     def keylint(self, *args: str, now: str = at()) -> subprocess.CompletedProcess[str]:
         command, *rest = args
         where = ["--policies", "policies.yaml"] if command == "rotate" else ["policies.yaml"]
-        done = subprocess.run(
-            [sys.executable, "-m", "keylint", command, *where, *rest, *self.clock(now)],
-            env=self.env(),
-            cwd=self.tmp,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            stdin=subprocess.DEVNULL,
-        )
+        done = run_cli([command, *where, *rest, *self.clock(now)], env=self.env(), cwd=self.tmp)
         self.outputs += [done.stdout, done.stderr]
         return done
 
