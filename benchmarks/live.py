@@ -645,7 +645,7 @@ def check_rows(
     emu = EmulatorProcess(fleet.scenario)
     concurrencies = [DEFAULT_CONCURRENCY]
     if sizes.more_concurrency:
-        concurrencies = sorted({DEFAULT_CONCURRENCY, 64})
+        concurrencies = sorted({DEFAULT_CONCURRENCY, 32, 64})
     runs: dict[str, list[dict[str, Any]]] = {}
     plan: list[tuple[str, dict[str, Any]]] = []
     for c in concurrencies:

@@ -20,7 +20,7 @@ from keylint.findings import Severity
 DEFAULT_PATHS = ("policies",)
 DEFAULT_BASE_URL = "https://api.binance.com"
 # Mirrors keylint.binance.client.DEFAULT_CONCURRENCY, which validate must not import.
-DEFAULT_CONCURRENCY = 32
+DEFAULT_CONCURRENCY = 64
 # apply's and rotate's --timeout: each stage (reading, the changes, re-reading) may take this long.
 STAGE_TIMEOUT = 300.0
 

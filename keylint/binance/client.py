@@ -73,10 +73,14 @@ DEFAULT_WINDOW = 60.0
 # pool collapsed past ~32 waiters, so the default was 16 while there was one pool.
 # The collapse was httpcore's pool rescanning all its connections per request event; with
 # pools of POOL_SHARD_SIZE (benchmarks/live.py, 1,000 keys at 50 ms, emulator in its own
-# process): 16 → 275 keys/s, 32 → 475, 64 → 444 (one pool: 274, 196, 119). Hence 32: 450
-# keys/s at 50 ms a request, where 16 cannot pass 320. Whatever the concurrency, the Pacer
-# keeps each weight bucket under Binance's limits (DEFAULT_LIMITS).
-DEFAULT_CONCURRENCY = 32
+# process): 16 → 275 keys/s, 32 → 475, 64 → 444 (one pool: 274, 196, 119). Hence 32, until
+# requests were signed once and sent on httpcore directly (issue 17): a whole `check` of
+# 5,000 keys at 50 ms then ran at 458 keys/s and 1.76 ms CPU a key at 32, and at 666 keys/s
+# and 1.44 ms at 64 (32 in flight cap any client at 640 keys/s). Hence 64, also --concurrency's
+# maximum: far from Binance, where a request takes 200 ms, it is what keeps a fleet audit
+# short. Whatever the concurrency, the Pacer keeps each weight bucket under Binance's limits
+# (DEFAULT_LIMITS): concurrency changes how fast the budget is spent, never how much.
+DEFAULT_CONCURRENCY = 64
 DEFAULT_ATTEMPTS = 3
 # The ledger outlives Binance's window by this much, for the time between our send and
 # Binance's count: 1.2 s of a real 60 s window, plus 50 ms. (It was 5%: that alone cost
