@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import difflib
 import functools
-import hashlib
 import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from keylint import schema_check
 from keylint.catalog import CATALOG, Kind, did_you_mean, suggestions
 from keylint.policy import permissions as perms
 from keylint.policy.codepoints import non_ascii_note
@@ -89,31 +89,21 @@ def policy_validator() -> jsonschema.Draft202012Validator:
 
 def schema_digest() -> str:
     """The policy schema's SHA-256: `schema_fast` records the one it was generated from."""
-    return hashlib.sha256((schema_dir() / POLICY_SCHEMA).read_bytes()).hexdigest()
+    return schema_check.schema_digest(POLICY_SCHEMA)
 
 
 def generate_fast_module() -> str:
     """The source of `keylint/policy/schema_fast.py`: `python -m keylint.policy.schema_source`
-    writes it after the schema (or `write_fast_module()` alone, after the schema file).
-    fastjsonschema knows no draft 2020-12; the schema uses only draft-07 keywords."""
-    import fastjsonschema
+    writes it after the schema (or `write_fast_module()` alone, after the schema file)."""
+    from keylint.schema_compile import fast_module_source
 
-    code = fastjsonschema.compile_to_code(_draft7(), formats=FAST_FORMATS)
-    entry = re.search(r"^def (\w+)\(", code, re.M)
-    assert entry is not None
-    header = (
-        "# ruff: noqa\n# mypy: ignore-errors\n"
-        '"""GENERATED from schemas/policy.schema.json by keylint.policy.schema.'
-        "generate_fast_module:\ndo not edit.\n\nThe policy schema (its reportable part) "
-        "compiled by fastjsonschema, shipped so that checking\na valid policy file imports "
-        "neither jsonschema nor a compiler."
-        '\n"""\n\n'
-        f'SCHEMA_SHA256 = "{schema_digest()}"\n\n'
-    )
-    return (
-        f"{header}{code}\n\n"
-        "from keylint.policy.schema import FAST_FORMATS\n\n\n"
-        f"def validate(data):\n    return {entry.group(1)}(data, custom_formats=FAST_FORMATS)\n"
+    return fast_module_source(
+        _fast_schema(),
+        schema_file=POLICY_SCHEMA,
+        generator="keylint.policy.schema.generate_fast_module",
+        summary="The policy schema (its reportable part) compiled by fastjsonschema, shipped "
+        "so that checking\na valid policy file imports neither jsonschema nor a compiler.",
+        formats="keylint.policy.schema:FAST_FORMATS",
     )
 
 
@@ -133,53 +123,15 @@ def fast_policy_check() -> Any:
         return schema_fast.validate
     import fastjsonschema
 
-    return fastjsonschema.compile(_draft7(), formats=FAST_FORMATS)
+    from keylint.schema_compile import as_draft7
+
+    return fastjsonschema.compile(as_draft7(_fast_schema()), formats=FAST_FORMATS)
 
 
-def _draft7() -> dict[str, Any]:
-    return {
-        **_checks_only(_with_fast_formats(reportable(load_schema(POLICY_SCHEMA)))),
-        "$schema": "http://json-schema.org/draft-07/schema#",
-    }
-
-
-# Words for people and editors; fastjsonschema would copy them into every error it raises.
-_ANNOTATIONS = frozenset(
-    {
-        "$comment",
-        "title",
-        "description",
-        "examples",
-        "default",
-        "errorMessage",
-        "patternErrorMessage",
-        "enumDescriptions",
-        MIRRORS,
-    }
-)
-_SCHEMA_MAPS = frozenset({"properties", "patternProperties", "$defs"})
-_SUBSCHEMAS = frozenset(
-    {"items", "not", "if", "then", "else", "contains", "additionalProperties", "allOf", "anyOf"}
-)
-
-
-def _checks_only(schema: Any) -> Any:
-    """The schema without its annotations: what a compiled checker needs."""
-    if isinstance(schema, list):
-        return [_checks_only(item) for item in schema]
-    if not isinstance(schema, dict):
-        return schema
-    out: dict[str, Any] = {}
-    for name, value in schema.items():
-        if name in _ANNOTATIONS:
-            continue
-        if name in _SCHEMA_MAPS:
-            out[name] = {field: _checks_only(sub) for field, sub in value.items()}
-        elif name in _SUBSCHEMAS:
-            out[name] = _checks_only(value)
-        else:
-            out[name] = value
-    return out
+def _fast_schema() -> Any:
+    """What the compiled checker checks: the reportable schema, with keylint's own parser
+    where a pattern mirrors it (FAST_FORMATS)."""
+    return _with_fast_formats(reportable(load_schema(POLICY_SCHEMA)))
 
 
 def _is_network(text: str) -> bool:
