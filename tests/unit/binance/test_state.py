@@ -3,6 +3,8 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import secrets
+import string
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -13,7 +15,11 @@ from hypothesis import strategies as st
 from keylint.binance.state import LiveState, StateFileError, read_state, redact, write_state
 from keylint.errors import KeylintError
 
-FULL_KEY = "k5V49ldtn3mP0Bt6xSqbLX9HW4o2MxcRAMjFKYT8e9UNwVdP1hQZ8hgWrmIe3ZkL"
+# A full-length API key made at run time (no full key sits in a test file), with the prefix
+# SPEC_EXAMPLE's entry shows.
+FULL_KEY = "k5V49ldt" + "".join(
+    secrets.choice(string.ascii_letters + string.digits) for _ in range(56)
+)
 
 SPEC_EXAMPLE = {
     "version": 1,
