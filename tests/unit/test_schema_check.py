@@ -5,6 +5,7 @@ every rejection stays jsonschema's. A state file may come from a fork's pull req
 from __future__ import annotations
 
 import copy
+import math
 import string
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -207,6 +208,8 @@ def retyped(value: Any) -> list[Any]:
     if isinstance(value, int):
         return [float(value), bool(value), str(value), -value - 1]
     if isinstance(value, float):
+        if not math.isfinite(value):  # NaN and infinity have no integer twin
+            return [str(value), None]
         return [int(value)] if value.is_integer() else [round(value)]
     if isinstance(value, str):
         return [value + "\n", value + "x" * 40, value.rstrip("…") + "0" * 64, [value]]
