@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import logging
 import random
 import re
 import time
 import zlib
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
@@ -91,6 +93,19 @@ LATENCY_GUARD = 0.05
 POOL_SHARD_SIZE = 8
 
 
+_NO_PROBE = object()  # no pause to probe: go
+_PROBE_BUSY = object()  # another call is the probe: wait for its answer
+
+
+@dataclass(frozen=True, slots=True)
+class Ticket:
+    """A call's admission by the pacer: when its weight was reserved (for `refund`), and the
+    paused key it probes (`_NO_PROBE` for most calls)."""
+
+    reserved: float
+    probe: object = _NO_PROBE
+
+
 class Pacer:
     """Keeps each weight bucket under its limit with a sliding ledger of sent weight.
 
@@ -120,6 +135,13 @@ class Pacer:
         self._blocked: dict[str, float] = {}
         self._blocked_all = 0.0
         self._block_reason: dict[str | None, str] = {}
+        # When a pause ends, one request goes first (the probe) and the rest wait for its
+        # answer: Binance may still be over the limit (another client spending the same
+        # budget, a Retry-After rounded down), and a queue released at once would be answered
+        # 429 request by request, the storm Binance answers with an IP ban. Keyed by bucket;
+        # None is every bucket (after a 418).
+        self._unprobed: set[str | None] = set()
+        self._probing: dict[str | None, asyncio.Event] = {}
         self.waiting = 0
 
     def used(self, bucket: str) -> int:
@@ -157,13 +179,18 @@ class Pacer:
         # A single call heavier than the whole limit: let it through once the window is empty.
         return self.span
 
-    async def acquire(self, call: protocol.Call, deadline: float) -> float:
-        """Wait until `call` fits, then reserve its weight (returns when, for `refund`); fail
-        fast past the deadline."""
+    async def acquire(self, call: protocol.Call, deadline: float) -> Ticket:
+        """Wait until `call` fits, then reserve its weight; fail fast past the deadline. After
+        a pause the first call through is the probe, and the rest wait for its answer: the
+        caller reports it with `probed`, whatever happens to the call."""
         while True:
             wait = self.delay(call.bucket, call.limit, call.weight)
             if wait <= 0:
-                return self._spend(call.bucket, call.weight)
+                probing = self._probe_for(call.bucket)
+                if probing is _PROBE_BUSY:
+                    await self._await_probe(call, deadline)
+                    continue
+                return Ticket(self._spend(call.bucket, call.weight), probing)
             if self._clock() + wait > deadline:
                 raise RateLimited(
                     f"not checked: {self._why_blocked(call.bucket, call)} frees up only in "
@@ -179,6 +206,46 @@ class Pacer:
     def paused(self, bucket: str) -> float:
         """Seconds left of a Retry-After pause on `bucket` (or an IP ban); 0: none."""
         return max(max(self._blocked.get(bucket, 0.0), self._blocked_all) - self._clock(), 0.0)
+
+    def _probe_for(self, bucket: str) -> object:
+        """What a call of `bucket` that may go now is: _NO_PROBE (no pause to probe), the
+        paused key it probes (it goes first), or _PROBE_BUSY (another call probes)."""
+        for key in (None, bucket):
+            if key in self._unprobed:
+                if key in self._probing:
+                    return _PROBE_BUSY
+                self._probing[key] = asyncio.Event()
+                return key
+        return _NO_PROBE
+
+    async def _await_probe(self, call: protocol.Call, deadline: float) -> None:
+        remaining = deadline - self._clock()
+        if remaining <= 0:
+            key = call.bucket if call.bucket in self._probing else None
+            raise RateLimited(
+                f"not checked: {self._block_reason.get(key, 'a rate limit')} was still being "
+                "tested by one request when the run's --timeout ran out"
+            )
+        events = [self._probing[key] for key in (None, call.bucket) if key in self._probing]
+        self._set_waiting(+1)
+        try:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(events[0].wait(), remaining)
+        finally:
+            self._set_waiting(-1)
+
+    def probed(self, ticket: Ticket, answered: bool) -> None:
+        """The probe `ticket` holds is over: `answered` when Binance answered it without a
+        rate limit (the pause is over for everyone), False otherwise (a new 429 paused the
+        bucket again, or no answer came: the next call probes)."""
+        if ticket.probe is _NO_PROBE:
+            return
+        key: str | None = ticket.probe  # type: ignore[assignment]
+        if answered:
+            self._unprobed.discard(key)
+        event = self._probing.pop(key, None)
+        if event is not None:
+            event.set()
 
     def refund(self, call: protocol.Call, reserved: float) -> None:
         """Give back the weight `acquire` reserved at `reserved` for a call not sent after all."""
@@ -206,6 +273,7 @@ class Pacer:
         else:
             self._blocked[bucket] = max(self._blocked.get(bucket, 0.0), until)
         self._block_reason[bucket] = reason
+        self._unprobed.add(bucket)
 
     def _why_blocked(self, bucket: str, call: protocol.Call) -> str:
         now = self._clock()
@@ -424,14 +492,12 @@ class BinanceClient:
         attempt = 0
         while True:
             attempt += 1
-            await self._admit(call)
+            ticket = await self._admit(call)
             try:
                 try:
-                    return await self._attempt(call, credentials, on_send)
+                    result = await self._attempt(call, credentials, on_send)
                 finally:
                     self._semaphore.release()
-            except ClockSkew:
-                raise
             except RateLimited as exc:
                 wait = exc.retry_after if exc.retry_after is not None else self._backoff(attempt)
                 until = self._clock() + wait
@@ -441,6 +507,8 @@ class BinanceClient:
                     self.pacer.block(
                         call.bucket, until, f"Binance's rate limit on {call.path} (429)"
                     )
+                # After the block: the calls waiting on this probe see the new pause.
+                self.pacer.probed(ticket, answered=False)
                 if until > self.deadline:
                     raise _amend(
                         exc, "; that is after the run's --timeout, so it was not checked"
@@ -449,7 +517,13 @@ class BinanceClient:
                     raise _amend(exc, f" (gave up after {attempt} attempts)") from None
                 # The pacer holds this bucket until `until` for every request of it: the next
                 # _admit() waits it out, as do the requests queued for a connection meanwhile.
+                continue
             except BinanceError as exc:
+                # An answer other than a rate limit ends a pause for everyone; no answer (a
+                # dropped connection, a timeout) leaves the probing to the next call.
+                self.pacer.probed(ticket, answered=exc.status is not None)
+                if isinstance(exc, ClockSkew):
+                    raise  # the caller resyncs the clock and sends again
                 # A write that met a 5xx or a dropped connection may have taken effect: its
                 # outcome is unknown, so it is reported rather than sent again.
                 if not exc.retryable or attempt >= self.attempts or call.writes:
@@ -460,23 +534,36 @@ class BinanceClient:
                 if self._clock() + delay >= self.deadline:
                     raise _amend(exc, " (no time left in --timeout to retry)") from None
                 await self._pause(delay)
+                continue
+            except BaseException:
+                self.pacer.probed(ticket, answered=False)  # cancelled: the next call probes
+                raise
+            self.pacer.probed(ticket, answered=True)
+            return result
 
-    async def _admit(self, call: protocol.Call) -> None:
+    async def _admit(self, call: protocol.Call) -> Ticket:
         """Wait for the pacer, then for a connection; return holding the semaphore.
 
         A 429 or 418 can come back while a call waits for a connection, after the pacer let
         it through: the pause is checked again once a connection is free, so that only the
         calls already on the wire when Binance said stop (at most concurrency - 1) reach it
         during the pause, not every call queued behind them (a 429 storm, which Binance
-        answers with an IP ban).
+        answers with an IP ban). The ticket says whether the call probes the end of a pause;
+        `_send` reports how that went.
         """
         while True:
-            reserved = await self.pacer.acquire(call, self.deadline)
-            await self._semaphore.acquire()
+            ticket = await self.pacer.acquire(call, self.deadline)
+            try:
+                await self._semaphore.acquire()
+            except BaseException:
+                self.pacer.refund(call, ticket.reserved)
+                self.pacer.probed(ticket, answered=False)
+                raise
             if self.pacer.paused(call.bucket) <= 0:
-                return
+                return ticket
             self._semaphore.release()
-            self.pacer.refund(call, reserved)
+            self.pacer.refund(call, ticket.reserved)
+            self.pacer.probed(ticket, answered=False)
 
     async def _attempt(
         self,

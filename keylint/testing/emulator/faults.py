@@ -22,7 +22,9 @@ class Fault:
 
     `api_key` matches the caller's X-MBX-APIKEY or the `subAccountApiKey` parameter, so a
     fault can target one sub-account key even when the master asks about it.
-    `times`: only the first N matching requests (None: all).
+    `times`: only the first N matching requests (None: all). `lasts`: only for this many
+    seconds after the first matching request (None: for good), as Binance keeps answering
+    429 while another client spends the same budget, whatever its Retry-After said.
     "lost_answer" lets the request take effect, then drops the connection without an answer.
     """
 
@@ -36,12 +38,20 @@ class Fault:
     body: bytes | None = None
     # GET and DELETE share /sapi/v1/sub-account/subAccountApi: fail one, not the other.
     method: str | None = None
+    lasts: float | None = None
     hits: int = 0
+    first_hit: float | None = None  # time.monotonic() of the first match
 
     def matches(
         self, path: str, api_key: str, params: Mapping[str, str], method: str = "GET"
     ) -> bool:
         if self.times is not None and self.hits >= self.times:
+            return False
+        if (
+            self.lasts is not None
+            and self.first_hit is not None
+            and time.monotonic() > self.first_hit + self.lasts
+        ):
             return False
         if self.path is not None and self.path != path:
             return False

@@ -180,6 +180,8 @@ class Emulator:
             hit = [f for f in self._faults if f.matches(path, api_key, params, method)]
             for fault in hit:
                 fault.hits += 1
+                if fault.first_hit is None:
+                    fault.first_hit = time.monotonic()
             return hit
 
     def _record(

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -9,7 +10,7 @@ import httpx
 import pytest
 
 from keylint.binance import errors, protocol
-from keylint.binance.client import BinanceClient, Pacer
+from keylint.binance.client import BinanceClient, Pacer, Ticket
 from keylint.binance.signing import Credentials, HmacSigner
 from keylint.endpoints import PATH_SUB_API_IP_V2, PATH_TIME
 
@@ -322,6 +323,156 @@ def test_ip_ban_blocks_every_bucket() -> None:
     pacer.block(None, fake.now + 30, "ban")
     assert pacer.delay(protocol.api_restrictions().bucket, "ip", 1) == pytest.approx(30)
     assert pacer.delay(protocol.sub_account_api("x").bucket, "uid", 3000) == pytest.approx(30)
+
+
+def _admitted_while(pacer: Pacer, calls: int, deadline: float) -> Any:
+    """Start `calls` acquires of one bucket; return (tasks, tickets admitted so far)."""
+    call = protocol.api_restrictions()
+    admitted: list[Ticket] = []
+
+    async def one() -> None:
+        admitted.append(await pacer.acquire(call, deadline=deadline))
+
+    return call, admitted, one
+
+
+def test_after_a_pause_one_call_probes_and_the_rest_wait_for_its_answer() -> None:
+    """When a Retry-After ends, a whole queue sent at once would meet a 429 each if Binance
+    is still over its limit: one call goes first, the rest when it was answered."""
+    fake = FakeTime()
+    pacer = Pacer(clock=fake.clock, sleep=fake.sleep)
+    call, admitted, one = _admitted_while(pacer, 4, fake.now + 100)
+    no_probe = Ticket(0.0).probe
+
+    async def go() -> None:
+        pacer.block(call.bucket, fake.now + 1, "429")
+        tasks = [asyncio.create_task(one()) for _ in range(4)]
+        for _ in range(50):
+            await asyncio.sleep(0)
+        assert [t.probe for t in admitted] == [call.bucket]  # the pause is over: one probe
+        assert pacer.waiting == 3
+        pacer.probed(admitted[0], answered=True)
+        await asyncio.gather(*tasks)
+
+    asyncio.run(go())
+    assert [t.probe for t in admitted[1:]] == [no_probe] * 3
+    assert fake.now >= 1001  # nobody went during the pause
+
+
+def test_a_probe_met_by_another_429_pauses_the_queue_again_and_probes_again() -> None:
+    fake = FakeTime()
+    pacer = Pacer(clock=fake.clock, sleep=fake.sleep)
+    call, admitted, one = _admitted_while(pacer, 3, fake.now + 100)
+
+    async def go() -> None:
+        pacer.block(call.bucket, fake.now + 1, "429")
+        tasks = [asyncio.create_task(one()) for _ in range(3)]
+        for _ in range(50):
+            await asyncio.sleep(0)
+        assert len(admitted) == 1
+        # The probe was answered 429 again: the client blocks, then reports.
+        second_pause = fake.now + 2
+        pacer.block(call.bucket, second_pause, "429")
+        pacer.probed(admitted[0], answered=False)
+        for _ in range(50):
+            await asyncio.sleep(0)
+        assert len(admitted) == 2 and admitted[1].probe == call.bucket  # the next probe
+        assert fake.now >= second_pause  # sent only after the second pause
+        pacer.probed(admitted[1], answered=True)
+        await asyncio.gather(*tasks)
+
+    asyncio.run(go())
+    assert len(admitted) == 3
+
+
+def test_a_probe_that_got_no_answer_hands_the_probing_to_the_next_call() -> None:
+    """A dropped connection or a cancelled call says nothing about the limit: the next call
+    probes, rather than every waiting call going at once."""
+    fake = FakeTime()
+    pacer = Pacer(clock=fake.clock, sleep=fake.sleep)
+    call, admitted, one = _admitted_while(pacer, 3, fake.now + 100)
+
+    async def go() -> None:
+        pacer.block(call.bucket, fake.now + 1, "429")
+        tasks = [asyncio.create_task(one()) for _ in range(3)]
+        for _ in range(50):
+            await asyncio.sleep(0)
+        pacer.probed(admitted[0], answered=False)
+        for _ in range(50):
+            await asyncio.sleep(0)
+        assert len(admitted) == 2 and admitted[1].probe == call.bucket
+        pacer.probed(admitted[1], answered=True)
+        await asyncio.gather(*tasks)
+
+    asyncio.run(go())
+
+
+def test_an_ip_ban_is_probed_by_the_first_call_of_any_bucket() -> None:
+    fake = FakeTime()
+    pacer = Pacer(clock=fake.clock, sleep=fake.sleep)
+    listing = protocol.sub_account_api("a@b.c")
+
+    async def go() -> None:
+        pacer.block(None, fake.now + 1, "418")
+        first = await pacer.acquire(listing, deadline=fake.now + 100)
+        assert first.probe is None  # it probes the ban, for every bucket
+        waiting = asyncio.create_task(pacer.acquire(protocol.api_restrictions(), fake.now + 100))
+        for _ in range(20):
+            await asyncio.sleep(0)
+        assert not waiting.done()
+        pacer.probed(first, answered=True)
+        assert (await waiting).probe is Ticket(0.0).probe
+
+    asyncio.run(go())
+
+
+def test_a_call_waiting_on_a_probe_past_the_deadline_is_rate_limited() -> None:
+    """Real clock: the probe never reports, and the waiting call gives up at its deadline."""
+    pacer = Pacer()
+    call = protocol.api_restrictions()
+
+    async def go() -> None:
+        pacer.block(call.bucket, time.monotonic() + 0.01, "Binance's 429")
+        probe = await pacer.acquire(call, deadline=time.monotonic() + 5)
+        assert probe.probe == call.bucket
+        await pacer.acquire(call, deadline=time.monotonic() + 0.2)
+
+    with pytest.raises(errors.RateLimited, match="429 was still being tested by one request"):
+        asyncio.run(go())
+
+
+def test_the_client_probes_a_pause_with_one_request_over_mock_http() -> None:
+    """Binance keeps answering 429 past its Retry-After (another client spends the same
+    budget): after the pause one request goes, not the whole queue."""
+    limited_for = 1.5  # seconds from the first request; Retry-After says 1
+    sent: list[tuple[float, int]] = []
+
+    async def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/api/v3/time":  # the clock sync, before the first signed call
+            return answer(200, {"serverTime": int(time.time() * 1000)})
+        now = time.monotonic()
+        start = sent[0][0] if sent else now
+        status = 429 if now < start + limited_for else 200
+        sent.append((now, status))
+        await asyncio.sleep(0.05)  # the network: the first 8 are all on the wire together
+        if status == 429:
+            return answer(429, {"code": -1003, "msg": "Too many requests."}, {"Retry-After": "1"})
+        return answer(200, {"enableReading": True})
+
+    async def go() -> None:
+        async with BinanceClient(
+            base_url="https://x", transport=httpx.MockTransport(handler), concurrency=8
+        ) as client:
+            await asyncio.gather(
+                *(client.call(protocol.api_restrictions(), CREDS) for _ in range(8))
+            )
+
+    asyncio.run(go())
+    limited = [at for at, status in sent if status == 429]
+    # The first 8 were on the wire together; after the pause, the probe alone (at most one
+    # more 429). Without the probe the 8 would all go at the pause's end: 16.
+    assert 8 <= len(limited) <= 9, [(round(at - sent[0][0], 2), st) for at, st in sent]
+    assert len(sent) == len(limited) + 8  # then every call answered once
 
 
 # --- the request as it goes on the wire (built and signed once, issue 17) ---------------------
