@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 import pytest
 
 from keylint.store import SecretStore, StoreConflict, StoredSecret, StoreError, store_from_env
+from tests.certificates import self_signed
 from tests.store_fixtures import OpenBao
 
 T = TypeVar("T")
@@ -294,7 +295,7 @@ def test_tls_without_the_ca_names_vault_cacert(openbao_tls: OpenBao) -> None:
 
 def test_tls_with_another_ca_names_vault_cacert(openbao_tls: OpenBao, tmp_path: Path) -> None:
     other = tmp_path / "other-ca.pem"
-    other.write_text(_self_signed_ca())
+    other.write_bytes(self_signed("another CA")[0])
     env = openbao_tls.env(VAULT_CACERT=str(other))
     reason = store_error(env, lambda store: store.read("secret/binance/x"))
     assert f"not signed by a CA in VAULT_CACERT={other}" in reason
@@ -305,31 +306,6 @@ def test_an_unreadable_vault_cacert_is_named(tmp_path: Path) -> None:
     env = {"VAULT_ADDR": "https://127.0.0.1:1", "VAULT_TOKEN": "t", "VAULT_CACERT": str(missing)}
     with pytest.raises(StoreError, match=f"VAULT_CACERT={missing} cannot be read"):
         store_from_env(env, timeout=TIMEOUT)
-
-
-def _self_signed_ca() -> str:
-    import datetime
-
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "another CA")])
-    now = datetime.datetime.now(datetime.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(days=1))
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    return cert.public_bytes(serialization.Encoding.PEM).decode()
 
 
 # --- nothing leaks -----------------------------------------------------------------------------

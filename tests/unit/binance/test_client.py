@@ -325,84 +325,81 @@ def test_ip_ban_blocks_every_bucket() -> None:
     assert pacer.delay(protocol.sub_account_api("x").bucket, "uid", 3000) == pytest.approx(30)
 
 
-def _admitted_while(pacer: Pacer, calls: int, deadline: float) -> Any:
-    """Start `calls` acquires of one bucket; return (tasks, tickets admitted so far)."""
-    call = protocol.api_restrictions()
-    admitted: list[Ticket] = []
+async def settle() -> None:
+    """Let every runnable task run until it waits (fake time moves only when they sleep)."""
+    for _ in range(50):
+        await asyncio.sleep(0)
 
-    async def one() -> None:
-        admitted.append(await pacer.acquire(call, deadline=deadline))
 
-    return call, admitted, one
+class PausedQueue:
+    """`calls` calls of one bucket waiting on a 1 s pause, in fake time."""
+
+    def __init__(self, calls: int) -> None:
+        self.fake = FakeTime()
+        self.pacer = Pacer(clock=self.fake.clock, sleep=self.fake.sleep)
+        self.call = protocol.api_restrictions()
+        self.calls = calls
+        self.admitted: list[Ticket] = []
+        self.tasks: list[asyncio.Task[None]] = []
+
+    async def start(self) -> None:
+        self.pacer.block(self.call.bucket, self.fake.now + 1, "429")
+        self.tasks = [asyncio.create_task(self._one()) for _ in range(self.calls)]
+        await settle()
+
+    async def _one(self) -> None:
+        self.admitted.append(await self.pacer.acquire(self.call, deadline=self.fake.now + 100))
 
 
 def test_after_a_pause_one_call_probes_and_the_rest_wait_for_its_answer() -> None:
     """When a Retry-After ends, a whole queue sent at once would meet a 429 each if Binance
     is still over its limit: one call goes first, the rest when it was answered."""
-    fake = FakeTime()
-    pacer = Pacer(clock=fake.clock, sleep=fake.sleep)
-    call, admitted, one = _admitted_while(pacer, 4, fake.now + 100)
-    no_probe = Ticket(0.0).probe
+    queue = PausedQueue(4)
 
     async def go() -> None:
-        pacer.block(call.bucket, fake.now + 1, "429")
-        tasks = [asyncio.create_task(one()) for _ in range(4)]
-        for _ in range(50):
-            await asyncio.sleep(0)
-        assert [t.probe for t in admitted] == [call.bucket]  # the pause is over: one probe
-        assert pacer.waiting == 3
-        pacer.probed(admitted[0], answered=True)
-        await asyncio.gather(*tasks)
+        await queue.start()
+        assert [t.probe for t in queue.admitted] == [queue.call.bucket]  # one probe
+        assert queue.pacer.waiting == 3
+        queue.pacer.probed(queue.admitted[0], answered=True)
+        await asyncio.gather(*queue.tasks)
 
     asyncio.run(go())
-    assert [t.probe for t in admitted[1:]] == [no_probe] * 3
-    assert fake.now >= 1001  # nobody went during the pause
+    assert [t.probe for t in queue.admitted[1:]] == [Ticket(0.0).probe] * 3  # no probes
+    assert queue.fake.now >= 1001  # nobody went during the pause
 
 
 def test_a_probe_met_by_another_429_pauses_the_queue_again_and_probes_again() -> None:
-    fake = FakeTime()
-    pacer = Pacer(clock=fake.clock, sleep=fake.sleep)
-    call, admitted, one = _admitted_while(pacer, 3, fake.now + 100)
+    queue = PausedQueue(3)
 
     async def go() -> None:
-        pacer.block(call.bucket, fake.now + 1, "429")
-        tasks = [asyncio.create_task(one()) for _ in range(3)]
-        for _ in range(50):
-            await asyncio.sleep(0)
-        assert len(admitted) == 1
+        await queue.start()
+        assert len(queue.admitted) == 1
         # The probe was answered 429 again: the client blocks, then reports.
-        second_pause = fake.now + 2
-        pacer.block(call.bucket, second_pause, "429")
-        pacer.probed(admitted[0], answered=False)
-        for _ in range(50):
-            await asyncio.sleep(0)
-        assert len(admitted) == 2 and admitted[1].probe == call.bucket  # the next probe
-        assert fake.now >= second_pause  # sent only after the second pause
-        pacer.probed(admitted[1], answered=True)
-        await asyncio.gather(*tasks)
+        second_pause = queue.fake.now + 2
+        queue.pacer.block(queue.call.bucket, second_pause, "429")
+        queue.pacer.probed(queue.admitted[0], answered=False)
+        await settle()
+        assert len(queue.admitted) == 2 and queue.admitted[1].probe == queue.call.bucket
+        assert queue.fake.now >= second_pause  # the next probe, after the second pause
+        queue.pacer.probed(queue.admitted[1], answered=True)
+        await asyncio.gather(*queue.tasks)
 
     asyncio.run(go())
-    assert len(admitted) == 3
+    assert len(queue.admitted) == 3
 
 
 def test_a_probe_that_got_no_answer_hands_the_probing_to_the_next_call() -> None:
     """A dropped connection or a cancelled call says nothing about the limit: the next call
     probes, rather than every waiting call going at once."""
-    fake = FakeTime()
-    pacer = Pacer(clock=fake.clock, sleep=fake.sleep)
-    call, admitted, one = _admitted_while(pacer, 3, fake.now + 100)
+    queue = PausedQueue(3)
 
     async def go() -> None:
-        pacer.block(call.bucket, fake.now + 1, "429")
-        tasks = [asyncio.create_task(one()) for _ in range(3)]
-        for _ in range(50):
-            await asyncio.sleep(0)
-        pacer.probed(admitted[0], answered=False)
-        for _ in range(50):
-            await asyncio.sleep(0)
-        assert len(admitted) == 2 and admitted[1].probe == call.bucket
-        pacer.probed(admitted[1], answered=True)
-        await asyncio.gather(*tasks)
+        await queue.start()
+        queue.pacer.probed(queue.admitted[0], answered=False)
+        await settle()
+        assert len(queue.admitted) == 2 and queue.admitted[1].probe == queue.call.bucket
+        queue.pacer.probed(queue.admitted[1], answered=True)
+        await asyncio.gather(*queue.tasks)
 
     asyncio.run(go())
 
@@ -417,8 +414,7 @@ def test_an_ip_ban_is_probed_by_the_first_call_of_any_bucket() -> None:
         first = await pacer.acquire(listing, deadline=fake.now + 100)
         assert first.probe is None  # it probes the ban, for every bucket
         waiting = asyncio.create_task(pacer.acquire(protocol.api_restrictions(), fake.now + 100))
-        for _ in range(20):
-            await asyncio.sleep(0)
+        await settle()
         assert not waiting.done()
         pacer.probed(first, answered=True)
         assert (await waiting).probe is Ticket(0.0).probe
