@@ -6,12 +6,12 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from keylint.rules import Kind, all_rules
 from keylint.testing.emulator import Emulator, generate_key
+from tests.conftest import run_cli
 from tests.emuhelpers import Fleet
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -107,14 +107,7 @@ def build(tmp_path: Path) -> Fleet:
 def keylint(fleet: Fleet, tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("BINANCE", "KEYLINT"))}
     env.update(fleet.env)
-    return subprocess.run(
-        [sys.executable, "-m", "keylint", *args],
-        env=env,
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return run_cli(list(args), env=env, cwd=tmp_path)
 
 
 def findings(run: subprocess.CompletedProcess[str]) -> list[tuple[str | None, str, str]]:

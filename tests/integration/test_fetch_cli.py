@@ -1,4 +1,5 @@
-"""`keylint fetch`, the real CLI in a subprocess, against the emulator over real HTTP."""
+"""`keylint fetch`, the real CLI (in-process, as `run_cli` runs it; usage errors in a real
+process), against the emulator over real HTTP."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pathlib import Path
 import jsonschema
 
 from keylint.testing.emulator import PATH_RESTRICTIONS, Emulator, Fault
-from tests.conftest import REPO
+from tests.conftest import REPO, run_cli
 from tests.emuhelpers import Fleet
 
 POLICY = """\
@@ -83,16 +84,8 @@ def run_fetch(
     env = {k: v for k, v in os.environ.items() if not k.startswith(("BINANCE", "KEYLINT"))}
     env.update(fleet.env)
     output = ["--output", str(state)] if to_file else []
-    command = [sys.executable, "-m", "keylint", "fetch", str(policy), *output]
-    done = subprocess.run(
-        [*command, "--base-url", base_url, "--timeout", "5", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        cwd=tmp_path,
-    )
-    return done, state
+    command = ["fetch", str(policy), *output, "--base-url", base_url, "--timeout", "5", *args]
+    return run_cli(command, env=env, cwd=tmp_path), state
 
 
 def test_fetch_writes_a_valid_state_file_holding_what_binance_served(tmp_path: Path) -> None:

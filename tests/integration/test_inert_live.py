@@ -6,11 +6,11 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 
 import pytest
 
 from keylint.testing.emulator import PATH_RESTRICTIONS, Emulator, Fault
+from tests.conftest import run_cli
 from tests.emuhelpers import Fleet
 from tests.hardening.inertcheck import assert_inert
 
@@ -42,14 +42,7 @@ keys:
 def keylint(fleet: Fleet, emu: Emulator, *args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("BINANCE", "KEYLINT"))}
     env.update(fleet.env)
-    return subprocess.run(
-        [sys.executable, "-m", "keylint", *args, "--base-url", emu.base_url],
-        env=env,
-        cwd=fleet.tmp,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return run_cli([*args, "--base-url", emu.base_url], env=env, cwd=fleet.tmp)
 
 
 @pytest.fixture
