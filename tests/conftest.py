@@ -37,6 +37,34 @@ FIXED_NOW = "2026-11-24T09:00:00Z"
 pytest_plugins = ["tests.store_fixtures"]
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """On the xdist controller, before any worker starts: write pytest's assertion-rewritten
+    bytecode of every test module once. Otherwise each of the three workers rewrites all of
+    them itself on a fresh clone (about 4 s of CPU each, +12 s on CI's two cores)."""
+    if hasattr(config, "workerinput") or not config.getoption("numprocesses", None):
+        return
+    _write_rewritten_tests(config)
+
+
+def _write_rewritten_tests(config: pytest.Config) -> None:
+    # pytest's own functions, as its import hook calls them; they are internal, so anything
+    # unexpected just leaves the work to the workers, as before.
+    try:
+        from _pytest.assertion import rewrite
+        from _pytest.assertion.rewrite import assertstate_key
+
+        state = config.stash[assertstate_key]
+        for source in sorted((REPO / "tests").rglob("test_*.py")):
+            pyc = rewrite.get_cache_dir(source) / (source.name[:-3] + rewrite.PYC_TAIL)
+            if rewrite._read_pyc(source, pyc) is not None:
+                continue  # already there and current
+            source_hash, code = rewrite._rewrite_test(source, config)
+            pyc.parent.mkdir(exist_ok=True)
+            rewrite._write_pyc(state, code, source_hash, pyc)
+    except Exception:
+        return
+
+
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
     """`-n auto`: three workers on two cores, half again as many as there are cores. A third
     of the suite's wall time is spent waiting (on subprocesses, the emulator's latency faults,
