@@ -226,11 +226,11 @@ class Pacer:
                 f"not checked: {self._block_reason.get(key, 'a rate limit')} was still being "
                 "tested by one request when the run's --timeout ran out"
             )
-        events = [self._probing[key] for key in (None, call.bucket) if key in self._probing]
+        probe = self._probing.get(None) or self._probing[call.bucket]
         self._set_waiting(+1)
         try:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(events[0].wait(), remaining)
+                await asyncio.wait_for(probe.wait(), remaining)
         finally:
             self._set_waiting(-1)
 
@@ -553,17 +553,17 @@ class BinanceClient:
         """
         while True:
             ticket = await self.pacer.acquire(call, self.deadline)
+            admitted = False
             try:
                 await self._semaphore.acquire()
-            except BaseException:
-                self.pacer.refund(call, ticket.reserved)
-                self.pacer.probed(ticket, answered=False)
-                raise
-            if self.pacer.paused(call.bucket) <= 0:
-                return ticket
-            self._semaphore.release()
-            self.pacer.refund(call, ticket.reserved)
-            self.pacer.probed(ticket, answered=False)
+                if self.pacer.paused(call.bucket) <= 0:
+                    admitted = True
+                    return ticket
+                self._semaphore.release()
+            finally:
+                if not admitted:  # paused meanwhile, or cancelled while waiting: not sent
+                    self.pacer.refund(call, ticket.reserved)
+                    self.pacer.probed(ticket, answered=False)
 
     async def _attempt(
         self,
